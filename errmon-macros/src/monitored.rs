@@ -1,0 +1,54 @@
+//! `#[monitored]`: calls, outcome, errors, duration and calls in flight.
+//!
+//! The outcome needs the returned value, so the body is wrapped (see [`crate::expand`]); a
+//! `Call` guard records panics and dropped futures when it drops without `finish`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::args::Predicate;
+use crate::expand::{Instrumentation, out_ident};
+
+pub(crate) fn instrumentation(
+    site: TokenStream,
+    predicate: Option<&Predicate>,
+    returns_never: bool,
+) -> Instrumentation {
+    let mixed = Span::mixed_site();
+    if returns_never {
+        // `-> !` never returns a value: the guard records the panic (or nothing, on exit).
+        let call = syn::Ident::new("_errmon_call", mixed);
+        return Instrumentation::Prologue(quote_spanned!(mixed=> let #call = #site.enter();));
+    }
+    let call = syn::Ident::new("errmon_call", mixed);
+    let out = out_ident();
+    let outcome = match predicate {
+        None => quote_spanned! {mixed=>
+            {
+                #[allow(unused_imports)]
+                use ::errmon_runtime::__private::{ViaAny as _, ViaErrorKind as _, ViaResult as _};
+                (&&&::errmon_runtime::__private::Classify(&#out)).__errmon_outcome()
+            }
+        },
+        Some(p) => {
+            let path = &p.path;
+            let last = path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let (is_error, kind) = if p.is_error_if {
+                (quote!(#path(&#out)), last)
+            } else {
+                (quote!(!#path(&#out)), format!("not_{last}"))
+            };
+            quote_spanned! {mixed=>
+                ::errmon_runtime::__private::predicate_outcome(&#out, #is_error, #kind)
+            }
+        }
+    };
+    Instrumentation::Wrap {
+        enter: quote_spanned!(mixed=> let #call = #site.enter();),
+        finish: quote_spanned!(mixed=> #call.finish(#outcome);),
+    }
+}

@@ -1,0 +1,192 @@
+//! Error monitoring in one line per function.
+//!
+//! Annotate functions, call [`install`] at start-up, and point Prometheus at the endpoint:
+//!
+//! ```no_run
+//! use errmon_runtime::{count_calls, monitored, timed};
+//!
+//! #[derive(Debug, errmon_runtime::ErrorKind)]
+//! enum DbError {
+//!     NotFound,
+//!     Timeout,
+//! }
+//!
+//! #[monitored]
+//! fn load_user(id: u64) -> Result<String, DbError> {
+//!     if id == 0 { Err(DbError::NotFound) } else { Ok(format!("user {id}")) }
+//! }
+//!
+//! #[timed]
+//! fn render(page: &str) -> String {
+//!     page.to_uppercase()
+//! }
+//!
+//! #[count_calls]
+//! fn ping() {}
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let guard = errmon_runtime::install()?;
+//!     println!("scrape {}", guard.metrics_url());
+//!     let _ = load_user(7);
+//!     render("home");
+//!     ping();
+//!     Ok(())
+//! }
+//! ```
+//!
+//! See the README for every metric, label and option.
+
+#![warn(missing_docs)]
+
+mod buckets;
+pub mod export;
+mod http;
+mod install;
+mod registry;
+mod site;
+
+pub use errmon_macros::{ErrorKind, count_calls, monitored, timed};
+pub use install::{Config, ConfigError, DEFAULT_LISTEN, InstallError, InstallGuard};
+
+/// Starts the embedded default: a Prometheus endpoint on `127.0.0.1:9611` (or `ERRMON_LISTEN`)
+/// serving errmon's metrics and whatever the application records through the `metrics` facade.
+/// Equivalent to `Config::from_env()?.install()`.
+///
+/// Calls made before `install` are kept and served. A second `install` while the first guard is
+/// alive, a port in use or a bad address is an `Err`, never a panic.
+///
+/// ```no_run
+/// let guard = errmon_runtime::install()?;
+/// println!("scrape {}", guard.metrics_url());
+/// # Ok::<(), errmon_runtime::InstallError>(())
+/// ```
+pub fn install() -> Result<InstallGuard, InstallError> {
+    Config::from_env()?.install()
+}
+
+/// A bounded, stable name for each kind of error, used as the `error_kind` label.
+///
+/// Derive it on an error enum to label each error with its variant name in `snake_case`
+/// (`#[error_kind("...")]` on a variant overrides it), or implement it by hand. Errors whose
+/// type does not implement it are labelled `error_kind="unknown"`; their messages never become
+/// labels.
+///
+/// ```
+/// #[derive(Debug, errmon_runtime::ErrorKind)]
+/// enum FetchError {
+///     TimedOut,
+///     #[error_kind("http_5xx")]
+///     ServerError(u16),
+/// }
+///
+/// use errmon_runtime::ErrorKind as _;
+/// assert_eq!(FetchError::TimedOut.error_kind(), "timed_out");
+/// assert_eq!(FetchError::ServerError(503).error_kind(), "http_5xx");
+/// ```
+pub trait ErrorKind {
+    /// The kind of this error: a `&'static str` from a fixed set, never a message.
+    fn error_kind(&self) -> &'static str;
+}
+
+impl<E: ErrorKind + ?Sized> ErrorKind for &E {
+    fn error_kind(&self) -> &'static str {
+        (**self).error_kind()
+    }
+}
+
+impl<E: ErrorKind + ?Sized> ErrorKind for Box<E> {
+    fn error_kind(&self) -> &'static str {
+        (**self).error_kind()
+    }
+}
+
+/// Introspection of the sites errmon knows, for custom exporters and tests.
+pub mod sites {
+    pub use crate::registry::{ErrorSeries, errors, sites as all};
+    pub use crate::site::{Kind, Meta, OutcomeLabel, Site, Snapshot};
+}
+
+/// What the attribute macros expand to. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::Registration;
+    pub use crate::site::{Call, Kind, Meta, Outcome, Site, Timer};
+    pub use inventory;
+
+    /// The error kind of errors whose type does not implement [`crate::ErrorKind`].
+    pub const UNKNOWN_KIND: &str = "unknown";
+
+    /// Runs the wrapped body. Taking `FnOnce` makes the compiler infer the closure as `FnOnce`,
+    /// so a body may return borrows of its by-value captures (`&mut` arguments).
+    #[inline(always)]
+    pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+
+    /// Classifies a returned value by its type, through autoref specialisation: the generated
+    /// code calls `(&&&Classify(&value)).__errmon_outcome()`, and method resolution picks the
+    /// most specific of the three traits below that applies.
+    pub struct Classify<'a, R>(pub &'a R);
+
+    /// `Result<T, E>` where `E: ErrorKind`: the kind comes from the error.
+    pub trait ViaErrorKind {
+        fn __errmon_outcome(&self) -> Outcome;
+    }
+
+    impl<T, E: crate::ErrorKind> ViaErrorKind for &&Classify<'_, Result<T, E>> {
+        #[inline]
+        fn __errmon_outcome(&self) -> Outcome {
+            match self.0 {
+                Ok(_) => Outcome::Ok,
+                Err(e) => Outcome::Error {
+                    type_name: core::any::type_name::<E>(),
+                    kind: e.error_kind(),
+                },
+            }
+        }
+    }
+
+    /// Any other `Result<T, E>`.
+    pub trait ViaResult {
+        fn __errmon_outcome(&self) -> Outcome;
+    }
+
+    impl<T, E> ViaResult for &Classify<'_, Result<T, E>> {
+        #[inline]
+        fn __errmon_outcome(&self) -> Outcome {
+            match self.0 {
+                Ok(_) => Outcome::Ok,
+                Err(_) => Outcome::Error {
+                    type_name: core::any::type_name::<E>(),
+                    kind: UNKNOWN_KIND,
+                },
+            }
+        }
+    }
+
+    /// Everything else succeeds, unless `ok_if` or `error_if` says otherwise.
+    pub trait ViaAny {
+        fn __errmon_outcome(&self) -> Outcome;
+    }
+
+    impl<R> ViaAny for Classify<'_, R> {
+        #[inline]
+        fn __errmon_outcome(&self) -> Outcome {
+            Outcome::Ok
+        }
+    }
+
+    /// The outcome of `ok_if`/`error_if`: an error is labelled with the returned type's name and
+    /// the predicate's name as its kind.
+    #[inline]
+    pub fn predicate_outcome<R>(_value: &R, is_error: bool, kind: &'static str) -> Outcome {
+        if is_error {
+            Outcome::Error {
+                type_name: core::any::type_name::<R>(),
+                kind,
+            }
+        } else {
+            Outcome::Ok
+        }
+    }
+}

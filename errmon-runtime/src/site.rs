@@ -1,0 +1,399 @@
+//! Per-callsite storage: what an instrumented call touches, with no lock, no hashing and no
+//! allocation after the first call.
+//!
+//! Every instrumented function owns one `static` [`Site`]. Its counters live in shards, each on
+//! its own pair of cache lines, and a thread always writes to the same shard, so two threads
+//! calling the same function do not fight over a cache line. Readers sum the shards.
+
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::ptr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+
+use crate::buckets;
+use crate::registry;
+
+/// What an attribute records at a site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `#[count_calls]`: calls, counted on entry.
+    Count,
+    /// `#[timed]`: a duration histogram.
+    Timed,
+    /// `#[monitored]`: calls, outcomes, errors, durations and calls in flight.
+    Monitored,
+}
+
+/// How a call ended; the index into a shard's outcome counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutcomeLabel {
+    /// Returned a value classified as success.
+    Ok = 0,
+    /// Returned a value classified as failure.
+    Error = 1,
+    /// Unwound with a panic.
+    Panic = 2,
+    /// An `async fn` whose future was dropped before it completed.
+    Cancelled = 3,
+}
+
+impl OutcomeLabel {
+    /// All outcomes, in label order.
+    pub const ALL: [OutcomeLabel; 4] = [Self::Ok, Self::Error, Self::Panic, Self::Cancelled];
+
+    /// The value of the `outcome` label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Panic => "panic",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The classification of a returned value, produced by the code a macro generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success.
+    Ok,
+    /// Failure, with the labels it is counted under.
+    Error {
+        /// `std::any::type_name` of the error type; shortened when exported.
+        type_name: &'static str,
+        /// A bounded kind: a variant name from `#[derive(ErrorKind)]`, or `"unknown"`.
+        kind: &'static str,
+    },
+}
+
+/// Static facts about a site, fixed at compile time.
+#[derive(Debug)]
+pub struct Meta {
+    /// The `function` label.
+    pub function: &'static str,
+    /// The `module` label (`module_path!()`).
+    pub module: &'static str,
+    /// Source file of the function.
+    pub file: &'static str,
+    /// Source line of the function.
+    pub line: u32,
+    /// What the site records.
+    pub kind: Kind,
+    /// Extra labels from `labels(key = "value", ...)`, validated at compile time.
+    pub labels: &'static [(&'static str, &'static str)],
+}
+
+/// A per-callsite static, declared by the code `#[count_calls]`, `#[timed]` and `#[monitored]`
+/// generate.
+pub struct Site {
+    meta: Meta,
+    cells: AtomicPtr<Cells>,
+}
+
+/// Upper bound on shards per site: past it, threads share shards.
+const MAX_SHARDS: usize = 16;
+
+/// Error series (distinct type and kind pairs) a site may create before new ones fold into
+/// `other`.
+pub(crate) const MAX_ERROR_SERIES_PER_SITE: u32 = 32;
+
+#[repr(align(128))]
+struct CounterShard {
+    calls: AtomicU64,
+    outcomes: [AtomicU64; 4],
+}
+
+#[repr(align(128))]
+struct HistShard {
+    sum_ns: AtomicU64,
+    slots: [AtomicU64; buckets::SLOTS],
+}
+
+pub(crate) struct Cells {
+    mask: usize,
+    counters: Box<[CounterShard]>,
+    hist: Box<[HistShard]>,
+    pub(crate) error_series: AtomicU32,
+}
+
+/// Totals of one site, summed over its shards.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Calls counted on entry (`#[count_calls]`, `#[monitored]`).
+    pub calls: u64,
+    /// Completed calls by outcome, indexed by [`OutcomeLabel`] (`#[monitored]`).
+    pub outcomes: [u64; 4],
+    /// Duration histogram over the fixed grid (`#[timed]`, `#[monitored]`).
+    pub slots: Option<Box<[u64; buckets::SLOTS]>>,
+    /// Exact sum of recorded durations, in nanoseconds.
+    pub sum_ns: u64,
+}
+
+impl Snapshot {
+    /// Calls started and not yet finished; never negative, even while shards are read.
+    pub fn in_flight(&self) -> u64 {
+        self.calls.saturating_sub(self.outcomes.iter().sum())
+    }
+
+    /// Number of recorded durations.
+    pub fn count(&self) -> u64 {
+        self.slots.as_ref().map_or(0, |s| s.iter().sum())
+    }
+}
+
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // const-initialised and without a destructor: reading it is one TLS load and never fails,
+    // even while the thread is being torn down.
+    static THREAD_INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+#[inline]
+fn thread_index() -> usize {
+    THREAD_INDEX
+        .try_with(|c| {
+            let i = c.get();
+            if i != usize::MAX {
+                return i;
+            }
+            let i = NEXT_THREAD.fetch_add(1, Relaxed);
+            c.set(i);
+            i
+        })
+        .unwrap_or(0)
+}
+
+fn shard_count() -> usize {
+    static COUNT: OnceLock<usize> = OnceLock::new();
+    *COUNT.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .next_power_of_two()
+            .min(MAX_SHARDS)
+    })
+}
+
+impl Cells {
+    fn new(kind: Kind) -> Self {
+        let n = shard_count();
+        let counters = (0..n)
+            .map(|_| CounterShard {
+                calls: AtomicU64::new(0),
+                outcomes: Default::default(),
+            })
+            .collect();
+        let hist = if kind == Kind::Count {
+            Box::default()
+        } else {
+            (0..n)
+                .map(|_| HistShard {
+                    sum_ns: AtomicU64::new(0),
+                    slots: [const { AtomicU64::new(0) }; buckets::SLOTS],
+                })
+                .collect()
+        };
+        Cells {
+            mask: n - 1,
+            counters,
+            hist,
+            error_series: AtomicU32::new(0),
+        }
+    }
+
+    #[inline]
+    fn counters(&self) -> &CounterShard {
+        // SAFETY: `mask` is `counters.len() - 1` and the length is a power of two.
+        unsafe { self.counters.get_unchecked(thread_index() & self.mask) }
+    }
+
+    #[inline]
+    fn record_duration(&self, ns: u64) {
+        if let Some(h) = self.hist.get(thread_index() & self.mask) {
+            // SAFETY: `slot` returns at most `BOUNDS`, and `slots` has `BOUNDS + 1` entries.
+            unsafe { h.slots.get_unchecked(buckets::slot(ns)) }.fetch_add(1, Relaxed);
+            h.sum_ns.fetch_add(ns, Relaxed);
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut snap = Snapshot {
+            calls: 0,
+            outcomes: [0; 4],
+            slots: None,
+            sum_ns: 0,
+        };
+        for c in self.counters.iter() {
+            snap.calls += c.calls.load(Relaxed);
+            for (sum, o) in snap.outcomes.iter_mut().zip(&c.outcomes) {
+                *sum += o.load(Relaxed);
+            }
+        }
+        if !self.hist.is_empty() {
+            let mut slots = Box::new([0u64; buckets::SLOTS]);
+            for h in self.hist.iter() {
+                snap.sum_ns += h.sum_ns.load(Relaxed);
+                for (sum, s) in slots.iter_mut().zip(&h.slots) {
+                    *sum += s.load(Relaxed);
+                }
+            }
+            snap.slots = Some(slots);
+        }
+        snap
+    }
+}
+
+impl Site {
+    /// A site with nothing recorded yet; `const` so it can initialise a `static`.
+    pub const fn new(meta: Meta) -> Self {
+        Site {
+            meta,
+            cells: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Static facts about this site.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    #[inline]
+    fn cells(&'static self) -> &'static Cells {
+        let p = self.cells.load(Acquire);
+        if p.is_null() {
+            self.init()
+        } else {
+            // SAFETY: once published, the pointer is never freed or changed.
+            unsafe { &*p }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn init(&'static self) -> &'static Cells {
+        let fresh = Box::into_raw(Box::new(Cells::new(self.meta.kind)));
+        let cells = match self
+            .cells
+            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
+        {
+            Ok(_) => {
+                registry::register(self);
+                fresh
+            }
+            Err(winner) => {
+                // SAFETY: `fresh` was never shared.
+                drop(unsafe { Box::from_raw(fresh) });
+                winner
+            }
+        };
+        // SAFETY: published pointers stay valid for the life of the program.
+        unsafe { &*cells }
+    }
+
+    /// Totals so far; zeros when the function has not been called yet.
+    pub fn snapshot(&self) -> Snapshot {
+        let p = self.cells.load(Acquire);
+        if p.is_null() {
+            Cells::new(self.meta.kind).snapshot()
+        } else {
+            // SAFETY: as in `cells`.
+            unsafe { &*p }.snapshot()
+        }
+    }
+
+    pub(crate) fn error_series(&'static self) -> &'static AtomicU32 {
+        &self.cells().error_series
+    }
+
+    /// Counts one call (`#[count_calls]`).
+    #[inline]
+    pub fn count(&'static self) {
+        self.cells().counters().calls.fetch_add(1, Relaxed);
+    }
+
+    /// Starts timing a call; the duration is recorded when the guard drops (`#[timed]`).
+    #[inline]
+    pub fn time(&'static self) -> Timer {
+        Timer {
+            cells: self.cells(),
+            start: quanta::Instant::now(),
+        }
+    }
+
+    /// Counts a call and starts timing it; [`Call::finish`] records how it ended
+    /// (`#[monitored]`).
+    #[inline]
+    pub fn enter(&'static self) -> Call {
+        let cells = self.cells();
+        cells.counters().calls.fetch_add(1, Relaxed);
+        Call {
+            site: self,
+            cells,
+            start: quanta::Instant::now(),
+        }
+    }
+}
+
+/// Records the duration of a `#[timed]` call when dropped, whichever way the call ends.
+#[must_use = "the duration is recorded when the timer drops"]
+pub struct Timer {
+    cells: &'static Cells,
+    start: quanta::Instant,
+}
+
+impl Drop for Timer {
+    #[inline]
+    fn drop(&mut self) {
+        let ns = elapsed_ns(self.start);
+        self.cells.record_duration(ns);
+    }
+}
+
+/// A `#[monitored]` call in progress. [`Call::finish`] records its outcome; dropped without it,
+/// the call is recorded as a panic (when unwinding) or as cancelled (an `async fn` future
+/// dropped before completion).
+#[must_use = "a call dropped without `finish` is recorded as a panic or a cancellation"]
+pub struct Call {
+    site: &'static Site,
+    cells: &'static Cells,
+    start: quanta::Instant,
+}
+
+impl Call {
+    /// Records how the call ended and its duration.
+    #[inline]
+    pub fn finish(self, outcome: Outcome) {
+        let this = ManuallyDrop::new(self);
+        match outcome {
+            Outcome::Ok => this.record(OutcomeLabel::Ok),
+            Outcome::Error { type_name, kind } => {
+                this.record(OutcomeLabel::Error);
+                registry::record_error(this.site, type_name, kind);
+            }
+        }
+    }
+
+    #[inline]
+    fn record(&self, outcome: OutcomeLabel) {
+        let ns = elapsed_ns(self.start);
+        self.cells.record_duration(ns);
+        self.cells.counters().outcomes[outcome as usize].fetch_add(1, Relaxed);
+    }
+}
+
+impl Drop for Call {
+    #[cold]
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.record(OutcomeLabel::Panic);
+        } else {
+            self.record(OutcomeLabel::Cancelled);
+        }
+    }
+}
+
+#[inline]
+fn elapsed_ns(start: quanta::Instant) -> u64 {
+    u64::try_from(quanta::Instant::now().duration_since(start).as_nanos()).unwrap_or(u64::MAX)
+}

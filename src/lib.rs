@@ -1,0 +1,1 @@
+//! Hosts the examples and integration tests of the errmon workspace.
