@@ -1,0 +1,151 @@
+//! Helpers shared by the integration tests: a minimal HTTP/1.1 client over `TcpStream` and
+//! lookups in Prometheus text. Each test file uses a different subset of them.
+#![allow(dead_code)]
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// How long a test waits on a socket before it fails instead of hanging. The server's own
+/// deadlines are a few seconds, so this only trips when something is stuck.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An HTTP response as the client received it.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    /// Status line and headers, without the blank line.
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The value of the first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("response body is UTF-8")
+    }
+}
+
+/// Connects to `addr`, connecting with [`CLIENT_TIMEOUT`] and the same read and write timeouts.
+pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, CLIENT_TIMEOUT)?;
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    Ok(stream)
+}
+
+/// Sends `raw` as is and reads until the server closes the connection.
+pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> io::Result<Response> {
+    let mut stream = connect(addr)?;
+    stream.write_all(raw)?;
+    read_response(&mut stream)
+}
+
+/// Reads a whole response from a connection the server closes after answering.
+pub fn read_response(stream: &mut TcpStream) -> io::Result<Response> {
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    parse_response(&bytes)
+}
+
+pub fn parse_response(bytes: &[u8]) -> io::Result<Response> {
+    let bad = |why: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{why}: {:?}", String::from_utf8_lossy(bytes)),
+        )
+    };
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no end of head"))?;
+    let head = String::from_utf8(bytes[..end].to_vec()).map_err(|_| bad("head is not UTF-8"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no status code"))?;
+    Ok(Response {
+        status,
+        head,
+        body: bytes[end + 4..].to_vec(),
+    })
+}
+
+/// `method path` with `Host` and `Connection: close`.
+pub fn request(addr: SocketAddr, method: &str, path: &str) -> io::Result<Response> {
+    send_raw(
+        addr,
+        format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+pub fn get(addr: SocketAddr, path: &str) -> Response {
+    request(addr, "GET", path).unwrap_or_else(|e| panic!("GET {path} from {addr}: {e}"))
+}
+
+/// The body of `GET /metrics`, which must answer 200.
+pub fn scrape(addr: SocketAddr) -> String {
+    let r = get(addr, "/metrics");
+    assert_eq!(r.status, 200, "GET /metrics: {}", r.head);
+    r.text().to_owned()
+}
+
+/// Sample lines (`name{labels} value`), without comments and blank lines.
+pub fn samples(body: &str) -> impl Iterator<Item = &str> {
+    body.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// The value of the sample whose series (`name{labels}`, exactly as rendered) is `series`.
+pub fn value(body: &str, series: &str) -> Option<f64> {
+    samples(body).find_map(|l| {
+        let (s, v) = l.rsplit_once(' ')?;
+        (s == series).then(|| v.parse().expect("sample value is a number"))
+    })
+}
+
+/// Fails unless `body` has exactly this line; on failure, shows the lines of the same family.
+#[track_caller]
+pub fn assert_line(body: &str, line: &str) {
+    if body.lines().any(|l| l == line) {
+        return;
+    }
+    let family = line.split(['{', ' ']).next().unwrap_or(line);
+    let family = family
+        .strip_suffix("_bucket")
+        .or_else(|| family.strip_suffix("_count"))
+        .or_else(|| family.strip_suffix("_sum"))
+        .unwrap_or(family);
+    let near: Vec<&str> = body.lines().filter(|l| l.contains(family)).collect();
+    panic!(
+        "missing line\n  {line}\nlines of `{family}`:\n  {}",
+        near.join("\n  ")
+    );
+}
+
+/// Fails if any sample line contains `fragment`.
+#[track_caller]
+pub fn assert_no_sample_containing(body: &str, fragment: &str) {
+    let found: Vec<&str> = samples(body).filter(|l| l.contains(fragment)).collect();
+    assert!(
+        found.is_empty(),
+        "expected no sample containing {fragment:?}, found:\n  {}",
+        found.join("\n  ")
+    );
+}
+
+/// Looks for `name` in `PATH`, the way `Command` would find it.
+pub fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
