@@ -43,6 +43,7 @@ pub mod export;
 mod http;
 mod install;
 mod registry;
+pub mod retry;
 mod site;
 
 pub use errmon_macros::{ErrorKind, count_calls, monitored, timed};

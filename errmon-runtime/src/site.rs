@@ -23,6 +23,8 @@ pub enum Kind {
     Timed,
     /// `#[monitored]`: calls, outcomes, errors, durations and calls in flight.
     Monitored,
+    /// `#[retry]`: attempts (in `calls`), retries and exhausted retries.
+    Retry,
 }
 
 /// How a call ended; the index into a shard's outcome counters.
@@ -102,6 +104,8 @@ pub(crate) const MAX_ERROR_SERIES_PER_SITE: u32 = 32;
 struct CounterShard {
     calls: AtomicU64,
     outcomes: [AtomicU64; 4],
+    retries: AtomicU64,
+    exhausted: AtomicU64,
 }
 
 #[repr(align(128))]
@@ -128,6 +132,10 @@ pub struct Snapshot {
     pub slots: Option<Box<[u64; buckets::SLOTS]>>,
     /// Exact sum of recorded durations, in nanoseconds.
     pub sum_ns: u64,
+    /// Attempts that failed and were run again (`#[retry]`).
+    pub retries: u64,
+    /// Calls that ran out of attempts or time and returned their last error (`#[retry]`).
+    pub exhausted: u64,
 }
 
 impl Snapshot {
@@ -182,9 +190,11 @@ impl Cells {
             .map(|_| CounterShard {
                 calls: AtomicU64::new(0),
                 outcomes: Default::default(),
+                retries: AtomicU64::new(0),
+                exhausted: AtomicU64::new(0),
             })
             .collect();
-        let hist = if kind == Kind::Count {
+        let hist = if matches!(kind, Kind::Count | Kind::Retry) {
             Box::default()
         } else {
             (0..n)
@@ -223,9 +233,13 @@ impl Cells {
             outcomes: [0; 4],
             slots: None,
             sum_ns: 0,
+            retries: 0,
+            exhausted: 0,
         };
         for c in self.counters.iter() {
             snap.calls += c.calls.load(Relaxed);
+            snap.retries += c.retries.load(Relaxed);
+            snap.exhausted += c.exhausted.load(Relaxed);
             for (sum, o) in snap.outcomes.iter_mut().zip(&c.outcomes) {
                 *sum += o.load(Relaxed);
             }
@@ -306,10 +320,22 @@ impl Site {
         &self.cells().error_series
     }
 
-    /// Counts one call (`#[count_calls]`).
+    /// Counts one call (`#[count_calls]`), or one attempt (`#[retry]`).
     #[inline]
     pub fn count(&'static self) {
         self.cells().counters().calls.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a retry (`#[retry]`; attempts are counted with [`Site::count`]).
+    #[inline]
+    pub fn retried(&'static self) {
+        self.cells().counters().retries.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a call that ran out of attempts or time (`#[retry]`).
+    #[inline]
+    pub fn exhausted(&'static self) {
+        self.cells().counters().exhausted.fetch_add(1, Relaxed);
     }
 
     /// Starts timing a call; the duration is recorded when the guard drops (`#[timed]`).

@@ -19,7 +19,9 @@ use std::time::Duration;
 use metrics::{Label, counter, gauge, histogram};
 
 use crate::buckets::{BOUNDS, BOUNDS_NS, SLOTS};
-use crate::export::prometheus::{CALLS, DURATION, ERRORS, IN_FLIGHT, OUTCOMES};
+use crate::export::prometheus::{
+    CALLS, DURATION, ERRORS, IN_FLIGHT, OUTCOMES, RETRIES, RETRIES_EXHAUSTED, RETRY_ATTEMPTS,
+};
 use crate::registry;
 use crate::site::{Kind, OutcomeLabel, Site};
 
@@ -47,8 +49,16 @@ impl Bridge {
             let snap = site.snapshot();
             let labels = base_labels(site);
             let kind = site.meta().kind;
-            if kind != Kind::Timed {
-                counter!(CALLS, labels.clone()).absolute(snap.calls);
+            match kind {
+                Kind::Count | Kind::Monitored => {
+                    counter!(CALLS, labels.clone()).absolute(snap.calls);
+                }
+                Kind::Retry => {
+                    counter!(RETRY_ATTEMPTS, labels.clone()).absolute(snap.calls);
+                    counter!(RETRIES, labels.clone()).absolute(snap.retries);
+                    counter!(RETRIES_EXHAUSTED, labels.clone()).absolute(snap.exhausted);
+                }
+                Kind::Timed => {}
             }
             if kind == Kind::Monitored {
                 for o in OutcomeLabel::ALL {

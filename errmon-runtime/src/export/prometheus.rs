@@ -21,6 +21,9 @@ pub(crate) const OUTCOMES: &str = "errmon_call_outcomes_total";
 pub(crate) const ERRORS: &str = "errmon_errors_total";
 pub(crate) const IN_FLIGHT: &str = "errmon_calls_in_flight";
 pub(crate) const DURATION: &str = "errmon_call_duration_seconds";
+pub(crate) const RETRY_ATTEMPTS: &str = "errmon_retry_attempts_total";
+pub(crate) const RETRIES: &str = "errmon_retries_total";
+pub(crate) const RETRIES_EXHAUSTED: &str = "errmon_retries_exhausted_total";
 
 /// One metric family: series keyed by their rendered label set, so two sites that share labels
 /// (the same function name in two `impl` blocks of one module) add up instead of repeating a
@@ -182,6 +185,22 @@ pub(crate) fn render(out: &mut String, opts: &RenderOptions) {
         "Duration of calls of #[timed] and #[monitored] functions in seconds.",
     );
 
+    let mut attempts: Family<u64> = Family::new(
+        RETRY_ATTEMPTS,
+        "counter",
+        "Attempts of #[retry] functions, the first try included.",
+    );
+    let mut retries: Family<u64> = Family::new(
+        RETRIES,
+        "counter",
+        "Failed attempts of #[retry] functions that were run again.",
+    );
+    let mut exhausted: Family<u64> = Family::new(
+        RETRIES_EXHAUSTED,
+        "counter",
+        "Calls of #[retry] functions that ran out of attempts or time and returned their last error.",
+    );
+
     for site in registry::sites() {
         let snap = site.snapshot();
         match site.meta().kind {
@@ -197,6 +216,11 @@ pub(crate) fn render(out: &mut String, opts: &RenderOptions) {
                 }
                 in_flight.add(l.labels(site, &[]), snap.in_flight());
                 durations.add(l.labels(site, &[]), &snap, &opts.buckets);
+            }
+            Kind::Retry => {
+                attempts.add(l.labels(site, &[]), snap.calls);
+                retries.add(l.labels(site, &[]), snap.retries);
+                exhausted.add(l.labels(site, &[]), snap.exhausted);
             }
         }
     }
@@ -221,4 +245,7 @@ pub(crate) fn render(out: &mut String, opts: &RenderOptions) {
     errors.render(out);
     in_flight.render(out);
     durations.render(out, &opts.buckets);
+    attempts.render(out);
+    retries.render(out);
+    exhausted.render(out);
 }

@@ -1,0 +1,459 @@
+//! Retries with backoff and jitter, observed: the runtime behind `#[retry(...)]`, usable by hand.
+//!
+//! ```
+//! use std::time::Duration;
+//! use errmon_runtime::retry::{Backoff, Jitter, Policy};
+//!
+//! const POLICY: Policy = Policy::new()
+//!     .attempts(4)
+//!     .backoff(Backoff::Exponential {
+//!         initial: Duration::from_millis(1),
+//!         factor: 2.0,
+//!         max: Duration::from_millis(10),
+//!     })
+//!     .jitter(Jitter::Full);
+//!
+//! let mut calls = 0;
+//! let result: Result<u32, &str> = POLICY.run(|| {
+//!     calls += 1;
+//!     if calls < 3 { Err("flaky") } else { Ok(calls) }
+//! });
+//! assert_eq!(result, Ok(3));
+//! ```
+//!
+//! Semantics: the operation runs again on `Err` while the `when` filter accepts the error (every
+//! error by default), the attempt budget (`attempts` counts the first try) and the wall-clock
+//! budget (`max_elapsed`, including time spent in the operation) allow it. The result is the
+//! first `Ok`, the first error the filter rejects, or the last error. There is no sleep after
+//! the last attempt, and none that would end past `max_elapsed`.
+
+mod backoff;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use backoff::{Backoff, Delays, Jitter, Random, SplitMix64};
+
+use crate::site::Site;
+
+/// A retry policy: how many attempts, how long to wait between them, and for how long at most.
+/// `const`-constructible, so it can live in a `static`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    attempts: u32,
+    backoff: Backoff,
+    jitter: Jitter,
+    max_elapsed: Option<Duration>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::new()
+    }
+}
+
+impl Policy {
+    /// The defaults of a bare `#[retry]`, chosen to be safe in production: 3 attempts,
+    /// exponential backoff from 100 ms doubling up to 5 s, full jitter, and at most 30 s in all.
+    pub const DEFAULT: Policy = Policy {
+        attempts: 3,
+        backoff: Backoff::Exponential {
+            initial: Duration::from_millis(100),
+            factor: 2.0,
+            max: Duration::from_secs(5),
+        },
+        jitter: Jitter::Full,
+        max_elapsed: Some(Duration::from_secs(30)),
+    };
+
+    /// [`Policy::DEFAULT`].
+    pub const fn new() -> Self {
+        Self::DEFAULT
+    }
+
+    /// How many times the operation may run, the first try included; `0` is taken as `1`.
+    pub const fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// How delays grow.
+    pub const fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// How delays are randomised.
+    pub const fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The most time a call may take, sleeps and attempts included, before it stops retrying.
+    pub const fn max_elapsed(mut self, max: Duration) -> Self {
+        self.max_elapsed = Some(max);
+        self
+    }
+
+    /// No limit on the elapsed time; only `attempts` stops retrying.
+    pub const fn unbounded_elapsed(mut self) -> Self {
+        self.max_elapsed = None;
+        self
+    }
+
+    /// The attempt budget, the first try included.
+    pub const fn max_attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The backoff.
+    pub const fn backoff_policy(&self) -> Backoff {
+        self.backoff
+    }
+
+    /// The jitter.
+    pub const fn jitter_policy(&self) -> Jitter {
+        self.jitter
+    }
+
+    /// The wall-clock budget, if any.
+    pub const fn elapsed_budget(&self) -> Option<Duration> {
+        self.max_elapsed
+    }
+
+    /// A retry of this policy, to configure further (filter, random source, observation).
+    pub fn retry(&self) -> Retry<'_, Always, SplitMix64> {
+        Retry {
+            policy: self,
+            when: Always,
+            rng: SplitMix64::from_entropy(),
+            site: None,
+        }
+    }
+
+    /// Runs `op` until it succeeds or the policy stops, sleeping with `std::thread::sleep`.
+    pub fn run<T, E: Debug>(&self, op: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+        self.retry().run(op)
+    }
+
+    /// Runs the future `op` makes until one succeeds or the policy stops, sleeping with tokio's
+    /// timer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use errmon_runtime::retry::Policy;
+    /// let mut tries = 0;
+    /// let r: Result<u8, &str> = Policy::new()
+    ///     .run_async(|| { tries += 1; let t = tries; async move { if t < 2 { Err("no") } else { Ok(t) } } })
+    ///     .await;
+    /// assert_eq!(r, Ok(2));
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub async fn run_async<T, E: Debug, F: Future<Output = Result<T, E>>>(
+        &self,
+        op: impl FnMut() -> F,
+    ) -> Result<T, E> {
+        self.retry().run_async(op).await
+    }
+}
+
+/// Which errors are retried.
+pub trait When<E> {
+    /// Whether `error` is worth another attempt.
+    fn retry(&mut self, error: &E) -> bool;
+}
+
+/// Retries every error.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Always;
+
+impl<E> When<E> for Always {
+    fn retry(&mut self, _: &E) -> bool {
+        true
+    }
+}
+
+impl<E, F: FnMut(&E) -> bool> When<E> for F {
+    fn retry(&mut self, error: &E) -> bool {
+        self(error)
+    }
+}
+
+/// The clock and sleep of synchronous retries; inject a fake one for tests without waiting.
+pub trait Timer {
+    /// Time since the call started.
+    fn elapsed(&self) -> Duration;
+    /// Waits for `delay`.
+    fn sleep(&mut self, delay: Duration);
+}
+
+/// `std::thread::sleep` and `Instant`.
+#[derive(Clone, Copy, Debug)]
+pub struct StdTimer(Instant);
+
+impl StdTimer {
+    /// A timer started now.
+    pub fn start() -> Self {
+        StdTimer(Instant::now())
+    }
+}
+
+impl Timer for StdTimer {
+    fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+
+    fn sleep(&mut self, delay: Duration) {
+        std::thread::sleep(delay);
+    }
+}
+
+/// The clock and sleep of asynchronous retries.
+pub trait AsyncTimer {
+    /// The future that sleeps.
+    type Sleep: Future<Output = ()>;
+    /// Time since the call started.
+    fn elapsed(&self) -> Duration;
+    /// A future that completes after `delay`.
+    fn sleep(&mut self, delay: Duration) -> Self::Sleep;
+}
+
+/// An [`AsyncTimer`] from any `fn(Duration) -> impl Future`, such as `tokio::time::sleep`.
+#[derive(Clone, Copy, Debug)]
+pub struct SleepFn<F> {
+    sleep: F,
+    start: Instant,
+}
+
+impl<F> SleepFn<F> {
+    /// A timer started now that sleeps with `sleep`.
+    pub fn new(sleep: F) -> Self {
+        SleepFn {
+            sleep,
+            start: Instant::now(),
+        }
+    }
+}
+
+impl<F: FnMut(Duration) -> S, S: Future<Output = ()>> AsyncTimer for SleepFn<F> {
+    type Sleep = S;
+
+    fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn sleep(&mut self, delay: Duration) -> S {
+        (self.sleep)(delay)
+    }
+}
+
+/// One call's retry: the policy with its filter, random source and observation.
+pub struct Retry<'p, W, R> {
+    policy: &'p Policy,
+    when: W,
+    rng: R,
+    site: Option<&'static Site>,
+}
+
+/// What to do after an attempt failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Sleep this long, then run the next attempt.
+    Retry(Duration),
+    /// Return the error.
+    Stop,
+}
+
+impl<'p, W, R: Random> Retry<'p, W, R> {
+    /// Retries only errors for which `when` returns `true`.
+    pub fn when<E, W2: FnMut(&E) -> bool>(self, when: W2) -> Retry<'p, W2, R> {
+        Retry {
+            policy: self.policy,
+            when,
+            rng: self.rng,
+            site: self.site,
+        }
+    }
+
+    /// Draws jitter from `rng`, such as a seeded [`SplitMix64`] for reproducible delays.
+    pub fn rng<R2: Random>(self, rng: R2) -> Retry<'p, W, R2> {
+        Retry {
+            policy: self.policy,
+            when: self.when,
+            rng,
+            site: self.site,
+        }
+    }
+
+    /// Counts attempts, retries and exhaustions on `site` and names its function in logs.
+    #[doc(hidden)]
+    pub fn observe(mut self, site: &'static Site) -> Self {
+        self.site = Some(site);
+        self
+    }
+
+    /// The start of a call driven step by step: see [`Attempts`].
+    pub fn start(self) -> Attempts<'p, W, R> {
+        Attempts {
+            delays: Delays::new(self.policy.backoff, self.policy.jitter),
+            retry: self,
+            attempt: 0,
+        }
+    }
+
+    /// Runs `op` until it succeeds or the policy stops, sleeping with `std::thread::sleep`.
+    pub fn run<T, E: Debug>(self, op: impl FnMut() -> Result<T, E>) -> Result<T, E>
+    where
+        W: When<E>,
+    {
+        self.run_with_timer(&mut StdTimer::start(), op)
+    }
+
+    /// Runs `op` until it succeeds or the policy stops, with `timer` for the clock and sleeps.
+    pub fn run_with_timer<T, E: Debug>(
+        self,
+        timer: &mut impl Timer,
+        mut op: impl FnMut() -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        W: When<E>,
+    {
+        let mut attempts = self.start();
+        loop {
+            attempts.begin();
+            let err = match op() {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            match attempts.failed(&err, timer.elapsed()) {
+                Next::Retry(delay) => timer.sleep(delay),
+                Next::Stop => return Err(err),
+            }
+        }
+    }
+
+    /// Runs the future `op` makes until one succeeds or the policy stops, sleeping with `timer`.
+    pub async fn run_async_with<T, E: Debug, F: Future<Output = Result<T, E>>>(
+        self,
+        mut timer: impl AsyncTimer,
+        mut op: impl FnMut() -> F,
+    ) -> Result<T, E>
+    where
+        W: When<E>,
+    {
+        let mut attempts = self.start();
+        loop {
+            attempts.begin();
+            let err = match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            match attempts.failed(&err, timer.elapsed()) {
+                Next::Retry(delay) => timer.sleep(delay).await,
+                Next::Stop => return Err(err),
+            }
+        }
+    }
+
+    /// [`Retry::run_async_with`] with tokio's timer.
+    #[cfg(feature = "tokio")]
+    pub async fn run_async<T, E: Debug, F: Future<Output = Result<T, E>>>(
+        self,
+        op: impl FnMut() -> F,
+    ) -> Result<T, E>
+    where
+        W: When<E>,
+    {
+        self.run_async_with(SleepFn::new(tokio::time::sleep), op)
+            .await
+    }
+}
+
+/// A call's attempts driven step by step, for code that cannot hand its operation over as a
+/// closure (the code `#[retry]` generates runs the body inline, so `&mut` arguments are
+/// reborrowed per attempt): call [`Attempts::begin`] before each attempt and
+/// [`Attempts::failed`] after each failed one.
+pub struct Attempts<'p, W, R> {
+    retry: Retry<'p, W, R>,
+    delays: Delays,
+    attempt: u32,
+}
+
+impl<W, R: Random> Attempts<'_, W, R> {
+    /// Marks the start of an attempt.
+    #[inline]
+    pub fn begin(&mut self) {
+        self.attempt += 1;
+        if let Some(site) = self.retry.site {
+            site.count();
+        }
+    }
+
+    /// The number of the attempt under way, from 1.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Decides what follows a failed attempt, given the time elapsed since the call started;
+    /// counts and logs the retry or the exhaustion.
+    pub fn failed<E: Debug>(&mut self, error: &E, elapsed: Duration) -> Next
+    where
+        W: When<E>,
+    {
+        if !self.retry.when.retry(error) {
+            return Next::Stop;
+        }
+        let policy = self.retry.policy;
+        if self.attempt >= policy.attempts {
+            self.exhausted(error, elapsed, "attempts");
+            return Next::Stop;
+        }
+        let delay = self.delays.next_delay(&mut self.retry.rng);
+        if policy
+            .max_elapsed
+            .is_some_and(|max| elapsed.saturating_add(delay) > max)
+        {
+            self.exhausted(error, elapsed, "max_elapsed");
+            return Next::Stop;
+        }
+        let (function, module) = self.names();
+        if let Some(site) = self.retry.site {
+            site.retried();
+        }
+        tracing::warn!(
+            target: "errmon::retry",
+            function,
+            module,
+            attempt = self.attempt,
+            delay_ms = delay.as_secs_f64() * 1e3,
+            error = ?error,
+            "attempt failed; retrying"
+        );
+        Next::Retry(delay)
+    }
+
+    fn exhausted<E: Debug>(&self, error: &E, elapsed: Duration, budget: &'static str) {
+        let (function, module) = self.names();
+        if let Some(site) = self.retry.site {
+            site.exhausted();
+        }
+        tracing::error!(
+            target: "errmon::retry",
+            function,
+            module,
+            attempts = self.attempt,
+            elapsed_ms = elapsed.as_secs_f64() * 1e3,
+            budget,
+            error = ?error,
+            "retries exhausted"
+        );
+    }
+
+    fn names(&self) -> (&'static str, &'static str) {
+        self.retry
+            .site
+            .map_or(("", ""), |s| (s.meta().function, s.meta().module))
+    }
+}
