@@ -177,6 +177,45 @@ pub mod __private {
         }
     }
 
+    /// Per-attempt copies of by-value arguments of `#[retry]` functions.
+    #[diagnostic::on_unimplemented(
+        message = "#[retry] runs the body once per attempt, so each attempt needs its own copy of this argument, but `{Self}` is not `Clone`",
+        label = "moved into every attempt",
+        note = "take the argument by reference, or implement `Clone` for `{Self}`"
+    )]
+    pub trait RetryClone {
+        fn retry_clone(&self) -> Self;
+    }
+
+    impl<T: Clone> RetryClone for T {
+        #[inline]
+        fn retry_clone(&self) -> Self {
+            self.clone()
+        }
+    }
+
+    /// Where an `async fn` under `#[retry]` without `sleep = path` gets its timer.
+    pub struct DefaultTimer;
+
+    #[diagnostic::on_unimplemented(
+        message = "#[retry] on an `async fn` needs a way to sleep between attempts",
+        label = "no async timer available",
+        note = "enable the `tokio` feature of errmon-runtime (on by default), or write `sleep = path::to::sleep` with any `fn(Duration) -> impl Future<Output = ()>`"
+    )]
+    pub trait DefaultAsyncTimer {
+        type Timer: crate::retry::AsyncTimer;
+        fn timer() -> Self::Timer;
+    }
+
+    #[cfg(feature = "tokio")]
+    impl DefaultAsyncTimer for DefaultTimer {
+        type Timer = crate::retry::SleepFn<fn(std::time::Duration) -> tokio::time::Sleep>;
+        #[inline]
+        fn timer() -> Self::Timer {
+            crate::retry::SleepFn::new(tokio::time::sleep)
+        }
+    }
+
     /// The outcome of `ok_if`/`error_if`: an error is labelled with the returned type's name and
     /// the predicate's name as its kind.
     #[inline]

@@ -138,6 +138,19 @@ impl SplitMix64 {
     }
 }
 
+/// A [`SplitMix64`] seeded from entropy on its first use, so a call that never retries never
+/// pays for seeding.
+#[derive(Clone, Debug, Default)]
+pub struct LazyEntropy(Option<SplitMix64>);
+
+impl Random for LazyEntropy {
+    fn next_u64(&mut self) -> u64 {
+        self.0
+            .get_or_insert_with(SplitMix64::from_entropy)
+            .next_u64()
+    }
+}
+
 impl Random for SplitMix64 {
     fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

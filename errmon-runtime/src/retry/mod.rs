@@ -31,9 +31,10 @@ mod backoff;
 
 use std::fmt::Debug;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::ops::ControlFlow;
+use std::time::Duration;
 
-pub use backoff::{Backoff, Delays, Jitter, Random, SplitMix64};
+pub use backoff::{Backoff, Delays, Jitter, LazyEntropy, Random, SplitMix64};
 
 use crate::site::Site;
 
@@ -123,11 +124,11 @@ impl Policy {
     }
 
     /// A retry of this policy, to configure further (filter, random source, observation).
-    pub fn retry(&self) -> Retry<'_, Always, SplitMix64> {
+    pub fn retry(&self) -> Retry<'_, Always, LazyEntropy> {
         Retry {
             policy: self,
             when: Always,
-            rng: SplitMix64::from_entropy(),
+            rng: LazyEntropy::default(),
             site: None,
         }
     }
@@ -189,14 +190,16 @@ pub trait Timer {
     fn sleep(&mut self, delay: Duration);
 }
 
-/// `std::thread::sleep` and `Instant`.
+/// `std::thread::sleep`, and a monotonic clock that is cheap to start, since every call starts
+/// one whether or not it fails.
 #[derive(Clone, Copy, Debug)]
-pub struct StdTimer(Instant);
+pub struct StdTimer(quanta::Instant);
 
 impl StdTimer {
     /// A timer started now.
+    #[inline]
     pub fn start() -> Self {
-        StdTimer(Instant::now())
+        StdTimer(quanta::Instant::now())
     }
 }
 
@@ -224,15 +227,16 @@ pub trait AsyncTimer {
 #[derive(Clone, Copy, Debug)]
 pub struct SleepFn<F> {
     sleep: F,
-    start: Instant,
+    start: quanta::Instant,
 }
 
 impl<F> SleepFn<F> {
     /// A timer started now that sleeps with `sleep`.
+    #[inline]
     pub fn new(sleep: F) -> Self {
         SleepFn {
             sleep,
-            start: Instant::now(),
+            start: quanta::Instant::now(),
         }
     }
 }
@@ -394,6 +398,27 @@ impl<W, R: Random> Attempts<'_, W, R> {
     /// The number of the attempt under way, from 1.
     pub fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// Settles an attempt's result: `Break` with what to return (a success, or an error that is
+    /// not retried), or `Continue` with the delay before the next attempt. `elapsed` is only
+    /// asked for when the attempt failed.
+    #[inline]
+    pub fn settle<T, E: Debug>(
+        &mut self,
+        result: Result<T, E>,
+        elapsed: impl FnOnce() -> Duration,
+    ) -> ControlFlow<Result<T, E>, Duration>
+    where
+        W: When<E>,
+    {
+        match result {
+            Ok(v) => ControlFlow::Break(Ok(v)),
+            Err(e) => match self.failed(&e, elapsed()) {
+                Next::Retry(delay) => ControlFlow::Continue(delay),
+                Next::Stop => ControlFlow::Break(Err(e)),
+            },
+        }
     }
 
     /// Decides what follows a failed attempt, given the time elapsed since the call started;
