@@ -7,10 +7,10 @@
 //! Parsing keeps going after a mistake, so one compile reports every independent error.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
-use syn::{Ident, LitStr, Path, Token};
+use syn::{Ident, Lit, LitStr, Path, Token};
 
 use crate::names;
 
@@ -78,8 +78,14 @@ impl Errors {
         }
     }
 
-    pub(crate) fn add(&mut self, span: impl Spanned, msg: impl std::fmt::Display) {
-        self.push(syn::Error::new(span.span(), msg));
+    /// An error spanning all of `tokens`: `Spanned::span` would only cover the first token on
+    /// stable Rust, so a `#[timed]` would be underlined at its `#` alone.
+    pub(crate) fn add(&mut self, tokens: impl ToTokens, msg: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, msg));
+    }
+
+    pub(crate) fn add_at(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, msg));
     }
 
     /// How many errors so far.
@@ -120,6 +126,14 @@ impl Args {
     }
 
     fn parse_one(&mut self, mac: Macro, input: ParseStream) -> syn::Result<()> {
+        if input.peek(LitStr) {
+            // `#[timed("render")]`, as some other crates spell the name.
+            let lit: LitStr = input.parse()?;
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("arguments are named: write `name = {}`", lit.token()),
+            ));
+        }
         let key = Ident::parse_any(input).map_err(|e| {
             syn::Error::new(e.span(), format!("expected one of: {}", list(mac.keys())))
         })?;
@@ -133,9 +147,14 @@ impl Args {
             }
             "labels" => {
                 if self.labels_key.is_some() {
-                    // Still parse the list, so its own mistakes are reported too.
-                    let _ = self.parse_labels(input);
-                    return Err(duplicate(&key));
+                    // Still parse the list, so its own mistakes are reported too, but into a
+                    // scratch list: its keys must not be reported as duplicates of the first.
+                    let mut errors = Errors::default();
+                    errors.push(duplicate(&key));
+                    if let Err(e) = Args::default().parse_labels(input) {
+                        errors.push(e);
+                    }
+                    return errors.finish();
                 }
                 self.labels_key = Some(key.span());
                 self.parse_labels(input)
@@ -158,7 +177,7 @@ impl Args {
                     Some(p) => Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "`ok_if` and `error_if` cannot be combined: `{}` is already given; keep one of them",
+                            "`{k}` cannot be combined with `{}`: keep one of them",
                             p.key
                         ),
                     )),
@@ -170,8 +189,8 @@ impl Args {
             }
             "skip" => {
                 if input.peek(Token![=]) || input.peek(syn::token::Paren) {
-                    return Err(syn::Error::new(
-                        input.span(),
+                    return Err(syn::Error::new_spanned(
+                        rest_of_argument(input),
                         "`skip` takes no value: write `skip`",
                     ));
                 }
@@ -183,10 +202,9 @@ impl Args {
 
     fn parse_labels(&mut self, input: ParseStream) -> syn::Result<()> {
         if !input.peek(syn::token::Paren) {
-            return Err(syn::Error::new(
-                input.span(),
-                "expected `labels(key = \"value\", ...)`",
-            ));
+            let rest = rest_of_argument(input);
+            let msg = "expected `labels(key = \"value\", ...)`";
+            return Err(spanning(input, rest, msg));
         }
         let content;
         syn::parenthesized!(content in input);
@@ -200,7 +218,7 @@ impl Args {
                     } else if self.labels.iter().any(|l| l.key.unraw() == key) {
                         errors.add(
                             &label.key,
-                            format!("duplicate label `{key}`; give each label once"),
+                            format!("label `{key}` is given twice; keep one"),
                         );
                     } else if label.value.value().is_empty() {
                         errors.add(
@@ -247,35 +265,77 @@ impl Args {
 }
 
 fn parse_label(input: ParseStream) -> syn::Result<Label> {
+    if input.peek(Lit) {
+        // `labels("tier" = ..)` or `labels(1x = ..)`: say what is wrong with the key itself.
+        let lit: Lit = input.parse()?;
+        let msg = match &lit {
+            Lit::Str(s) => {
+                let fork = input.fork();
+                let value = fork
+                    .parse::<Token![=]>()
+                    .and_then(|_| fork.parse::<LitStr>())
+                    .map_or_else(|_| "\"value\"".to_owned(), |v| v.token().to_string());
+                format!(
+                    "label names are identifiers, not strings: write `{} = {value}`",
+                    s.value()
+                )
+            }
+            other => names::check_label_name(&other.to_token_stream().to_string())
+                .err()
+                .unwrap_or_else(|| "expected a label: `key = \"value\"`".to_owned()),
+        };
+        return Err(syn::Error::new(lit.span(), msg));
+    }
     let key = Ident::parse_any(input)
         .map_err(|e| syn::Error::new(e.span(), "expected a label: `key = \"value\"`"))?;
     input
         .parse::<Token![=]>()
         .map_err(|e| syn::Error::new(e.span(), format!("expected `{key} = \"value\"`")))?;
-    let value = input.parse::<LitStr>().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("label values are string literals: write `{key} = \"value\"`"),
-        )
-    })?;
-    Ok(Label { key, value })
+    if input.peek(LitStr) {
+        let value = input.parse::<LitStr>()?;
+        return Ok(Label { key, value });
+    }
+    let rest = rest_of_argument(input);
+    let quoted = match syn::parse2::<Lit>(rest.clone()) {
+        Ok(Lit::Int(i)) => format!("\"{}\"", i.base10_digits()),
+        Ok(Lit::Float(f)) => format!("\"{}\"", f.base10_digits()),
+        Ok(Lit::Bool(b)) => format!("\"{}\"", b.value),
+        _ => "\"value\"".to_owned(),
+    };
+    let msg = format!("label values are string literals: write `{key} = {quoted}`");
+    Err(spanning(input, rest, msg))
 }
 
+/// `ok_if = Option::is_some`: a path, in expression style (`Vec::<u8>::is_empty`), since it is
+/// called as written.
 fn parse_path(input: ParseStream, key: &str) -> syn::Result<Path> {
     let help = format!(
         "expected a path to a function taking `&ReturnType` and returning `bool`, such as `{key} = Option::is_some`"
     );
-    if input.peek(syn::LitStr) || input.peek(Token![|]) || input.peek(syn::Lit) {
-        return Err(syn::Error::new(input.span(), help));
+    let fork = input.fork();
+    match fork.parse::<syn::ExprPath>() {
+        Ok(p)
+            if p.qself.is_none()
+                && p.attrs.is_empty()
+                && (fork.is_empty() || fork.peek(Token![,])) =>
+        {
+            input.parse::<syn::ExprPath>().map(|p| p.path)
+        }
+        _ => {
+            let rest = rest_of_argument(input);
+            let msg = match syn::parse2::<Lit>(rest.clone()) {
+                Ok(Lit::Str(s)) if s.parse::<syn::ExprPath>().is_ok() => {
+                    format!("write the path without quotes: `{key} = {}`", s.value())
+                }
+                _ if rest.to_string().starts_with('|') => format!(
+                    "`{key}` takes a path to a function, not a closure: define \
+                     `fn check(value: &ReturnType) -> bool` and write `{key} = check`"
+                ),
+                _ => help,
+            };
+            Err(spanning(input, rest, msg))
+        }
     }
-    let path = input
-        .call(Path::parse_mod_style)
-        .or_else(|_| input.parse::<Path>());
-    let path = path.map_err(|e| syn::Error::new(e.span(), &help))?;
-    if !input.is_empty() && !input.peek(Token![,]) {
-        return Err(syn::Error::new(input.span(), help));
-    }
-    Ok(path)
 }
 
 fn string_value(input: ParseStream, key: &Ident, example: &str) -> syn::Result<LitStr> {
@@ -285,14 +345,9 @@ fn string_value(input: ParseStream, key: &Ident, example: &str) -> syn::Result<L
     if input.peek(LitStr) {
         return input.parse();
     }
-    let span = input
-        .cursor()
-        .token_tree()
-        .map_or_else(|| input.span(), |(tt, _)| tt.span());
-    Err(syn::Error::new(
-        span,
-        format!("`{key}` takes a string literal: write `{example}`"),
-    ))
+    let rest = rest_of_argument(input);
+    let msg = format!("`{key}` takes a string literal: write `{example}`");
+    Err(spanning(input, rest, msg))
 }
 
 fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
@@ -304,7 +359,7 @@ fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
 }
 
 fn duplicate(key: &Ident) -> syn::Error {
-    syn::Error::new(key.span(), format!("duplicate `{key}`; give it once"))
+    syn::Error::new(key.span(), format!("`{key}` is given twice; keep one"))
 }
 
 fn unknown_key(mac: Macro, key: &Ident) -> syn::Error {
@@ -329,16 +384,148 @@ fn list(keys: &[&str]) -> String {
         .join(", ")
 }
 
+/// An error on `rest`, or where it would be when there is nothing left to point at.
+fn spanning(input: ParseStream, rest: TokenStream, msg: impl std::fmt::Display) -> syn::Error {
+    if rest.is_empty() {
+        syn::Error::new(input.span(), msg)
+    } else {
+        syn::Error::new_spanned(rest, msg)
+    }
+}
+
 /// Skips the rest of one argument, so the next can still be parsed.
 fn skip_to_comma(input: ParseStream) {
-    let _ = input.step(|cursor| {
-        let mut rest = *cursor;
-        while let Some((tt, next)) = rest.token_tree() {
-            if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
-                return Ok(((), rest));
+    rest_of_argument(input);
+}
+
+/// Consumes and returns the tokens up to the next top-level `,`: the part of an argument an
+/// error points at.
+fn rest_of_argument(input: ParseStream) -> TokenStream {
+    input
+        .step(|cursor| {
+            let mut tokens = TokenStream::new();
+            let mut rest = *cursor;
+            while let Some((tt, next)) = rest.token_tree() {
+                if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+                    break;
+                }
+                tokens.extend([tt]);
+                rest = next;
             }
-            rest = next;
+            Ok((tokens, rest))
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(mac: Macro, tokens: TokenStream) -> (Args, Vec<String>) {
+        let mut errors = Errors::default();
+        let args = Args::parse(mac, tokens, &mut errors);
+        let messages = errors
+            .finish()
+            .err()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default();
+        (args, messages)
+    }
+
+    #[test]
+    fn every_key_is_parsed() {
+        let (args, errors) = parse(
+            Macro::Monitored,
+            quote!(
+                name = "users::load",
+                labels(tier = "gold", r#type = "a"),
+                error_if = Vec::<u8>::is_empty
+            ),
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(args.name.unwrap().value(), "users::load");
+        let labels: Vec<_> = args
+            .labels
+            .iter()
+            .map(|l| (l.key.unraw().to_string(), l.value.value()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("tier".into(), "gold".into()), ("type".into(), "a".into())]
+        );
+        let p = args.predicate.unwrap();
+        assert!(p.is_error_if);
+        assert_eq!(
+            p.path.to_token_stream().to_string(),
+            "Vec :: < u8 > :: is_empty"
+        );
+    }
+
+    #[test]
+    fn independent_mistakes_are_all_reported() {
+        let (_, errors) = parse(
+            Macro::Timed,
+            quote!(
+                nmae = "x",
+                labels(le = "1", tier = 2),
+                skip = true,
+                name = ""
+            ),
+        );
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].contains("did you mean `name`?"));
+        assert!(errors[1].contains("`le` is reserved"));
+        assert!(errors[2].contains("write `tier = \"2\"`"));
+        assert!(errors[3].contains("`skip` takes no value"));
+        assert!(errors[4].starts_with("empty name"));
+    }
+
+    #[test]
+    fn a_second_labels_list_is_checked_on_its_own() {
+        let (args, errors) = parse(
+            Macro::CountCalls,
+            quote!(labels(tier = "gold"), labels(tier = "silver", __x = "a")),
+        );
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(errors[0], "`labels` is given twice; keep one");
+        assert!(errors[1].contains("`__x`"));
+        assert_eq!(args.labels.len(), 1);
+    }
+
+    #[test]
+    fn predicates_must_be_plain_paths() {
+        for (tokens, expected) in [
+            (
+                quote!(ok_if = "Option::is_some"),
+                "write the path without quotes",
+            ),
+            (quote!(ok_if = |x| true), "not a closure"),
+            (quote!(ok_if = Vec<u8>::is_empty), "expected a path"),
+            (quote!(ok_if = <Vec<u8>>::is_empty), "expected a path"),
+            (
+                quote!(ok_if = f, error_if = g),
+                "`error_if` cannot be combined with `ok_if`",
+            ),
+        ] {
+            let (_, errors) = parse(Macro::Monitored, tokens.clone());
+            assert_eq!(errors.len(), 1, "{tokens}: {errors:#?}");
+            assert!(errors[0].contains(expected), "{tokens}: {errors:#?}");
         }
-        Ok(((), rest))
-    });
+    }
+
+    #[test]
+    fn duplicates_name_the_repeated_key() {
+        for key in ["name", "labels", "ok_if", "error_if", "skip"] {
+            let one = match key {
+                "name" => quote!(name = "a"),
+                "labels" => quote!(labels(a = "b")),
+                "ok_if" => quote!(ok_if = f),
+                "error_if" => quote!(error_if = f),
+                _ => quote!(skip),
+            };
+            let (_, errors) = parse(Macro::Monitored, quote!(#one, #one));
+            assert_eq!(errors, [format!("`{key}` is given twice; keep one")]);
+        }
+    }
 }

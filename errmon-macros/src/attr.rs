@@ -22,6 +22,13 @@ pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenS
             return emit_errors(errors, item);
         }
     };
+    // What to emit next to errors: the item as written, except that on an `impl` block the
+    // method attributes this expansion consumed are removed, since rustc would otherwise
+    // expand them again on their own and report their arguments twice, or `skip` as misplaced.
+    let fallback = match &parsed {
+        Item::Impl(imp) => without_method_attrs(mac, imp.clone()),
+        _ => item,
+    };
     let expanded = match parsed {
         Item::Fn(f) => {
             if let Some(skip) = &args.skip {
@@ -49,7 +56,7 @@ pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenS
             } else {
                 String::new()
             };
-            errors.add(
+            errors.add_at(
                 span,
                 format!(
                     "#[{}] instruments functions and `impl` blocks, not {what}{hint}",
@@ -63,11 +70,20 @@ pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenS
         (Ok(()), Some(tokens)) => tokens,
         (Err(e), _) => {
             let mut out = e.to_compile_error();
-            out.extend(item);
+            out.extend(fallback);
             out
         }
-        (Ok(()), None) => item,
+        (Ok(()), None) => fallback,
     }
+}
+
+fn without_method_attrs(mac: Macro, mut imp: syn::ItemImpl) -> TokenStream {
+    for item in &mut imp.items {
+        if let ImplItem::Fn(f) = item {
+            f.attrs.retain(|a| !is_attr(a, mac));
+        }
+    }
+    imp.into_token_stream()
 }
 
 fn emit_errors(errors: Errors, item: TokenStream) -> TokenStream {
@@ -220,17 +236,23 @@ fn check_stacking(mac: Macro, parts: &FnParts, errors: &mut Errors) {
             }
             if other == mac {
                 errors.add(attr, format!("#[{}] is given twice; keep one", mac.name()));
-            } else if mac == Macro::Monitored || other == Macro::Monitored {
-                errors.add(
-                    attr,
-                    format!(
-                        "#[monitored] already counts calls and records their durations; remove #[{}]",
-                        if other == Macro::Monitored { mac.name() } else { other.name() }
-                    ),
-                );
+            } else if mac == Macro::Monitored {
+                errors.add(attr, redundant_with_monitored(other));
+            } else if other == Macro::Monitored {
+                // The attribute to remove is the one being expanded, above #[monitored]; rustc
+                // gives an attribute macro's call site the span of the whole attribute.
+                errors.add_at(Span::call_site(), redundant_with_monitored(mac));
             }
         }
     }
+}
+
+fn redundant_with_monitored(other: Macro) -> String {
+    let what = match other {
+        Macro::CountCalls => "counts calls",
+        _ => "records durations",
+    };
+    format!("#[monitored] already {what}: remove #[{}]", other.name())
 }
 
 fn is_attr(attr: &syn::Attribute, mac: Macro) -> bool {

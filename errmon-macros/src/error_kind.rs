@@ -6,7 +6,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DeriveInput, LitStr};
+use syn::{Data, DeriveInput, Lit, LitStr, Meta};
 
 use crate::args::Errors;
 use crate::names::snake_case;
@@ -35,37 +35,53 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             return errors.finish().unwrap_err().to_compile_error();
         }
     };
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("error_kind"))
+    {
+        errors.add(
+            attr,
+            "#[error_kind(\"...\")] goes on a variant, to name its kind; remove it from the enum",
+        );
+    }
     let mut arms = Vec::with_capacity(variants.len());
     for v in variants {
-        let mut kind = None;
+        let default = snake_case(&v.ident.to_string());
+        let mut kind: Option<String> = None;
         for attr in v.attrs.iter().filter(|a| a.path().is_ident("error_kind")) {
-            match attr.parse_args::<LitStr>() {
-                Ok(lit) if kind.is_some() => errors.add(
-                    lit,
-                    "#[error_kind] is given twice on this variant; keep one",
-                ),
-                Ok(lit) => {
-                    let value = lit.value();
-                    if value.is_empty() || value.len() > 64 {
-                        errors.add(
-                            &lit,
-                            "an error kind is 1 to 64 characters, such as \"timeout\"",
-                        );
-                    }
-                    kind = Some(value);
-                }
-                Err(_) => errors.add(
+            let Some(lit) = kind_literal(attr, &default, &mut errors) else {
+                continue;
+            };
+            if kind.is_some() {
+                errors.add(
                     attr,
-                    "expected #[error_kind(\"name\")], such as #[error_kind(\"timeout\")]",
-                ),
+                    "#[error_kind] is given twice on this variant; keep one",
+                );
+                continue;
             }
+            let value = lit.value();
+            if value.is_empty() {
+                errors.add(
+                    &lit,
+                    format!(
+                        "empty error kind: write a kind such as \"timeout\", or remove the attribute to use `{default}`"
+                    ),
+                );
+            } else if value.len() > 64 {
+                errors.add(
+                    &lit,
+                    format!(
+                        "error kind is {} characters long; keep it to 64 or fewer, such as \"timeout\"",
+                        value.len()
+                    ),
+                );
+            }
+            kind = Some(value);
         }
-        let name = kind.unwrap_or_else(|| snake_case(&v.ident.to_string()));
+        let name = kind.unwrap_or(default);
         let ident = &v.ident;
         arms.push(quote!(Self::#ident { .. } => #name,));
-    }
-    if let Err(e) = errors.finish() {
-        return e.to_compile_error();
     }
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -74,12 +90,56 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     } else {
         quote!(match self { #(#arms)* })
     };
-    quote! {
+    // The impl is emitted even next to errors, so code using the kinds does not fail as well.
+    let mut out = errors
+        .finish()
+        .err()
+        .map(|e| e.to_compile_error())
+        .unwrap_or_default();
+    out.extend(quote! {
         #[automatically_derived]
         impl #impl_generics ::errmon_runtime::ErrorKind for #ident #ty_generics #where_clause {
             fn error_kind(&self) -> &'static str {
                 #body
             }
         }
+    });
+    out
+}
+
+/// The string of `#[error_kind("timeout")]`; any other form is an error that shows the right
+/// one, with the variant's default kind as the example.
+fn kind_literal(attr: &syn::Attribute, default: &str, errors: &mut Errors) -> Option<LitStr> {
+    let example = format!("#[error_kind(\"{default}\")]");
+    match &attr.meta {
+        Meta::List(list) => match syn::parse2::<LitStr>(list.tokens.clone()) {
+            Ok(lit) => return Some(lit),
+            Err(_) if list.tokens.is_empty() => errors.add(
+                attr,
+                format!("expected a kind in the parentheses: write {example}"),
+            ),
+            Err(_) => errors.add(
+                &list.tokens,
+                format!("an error kind is a string literal: write {example}"),
+            ),
+        },
+        Meta::NameValue(nv) => {
+            let (eq, value) = (&nv.eq_token, &nv.value);
+            let hint = match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => format!("#[error_kind(\"{}\")]", s.value()),
+                _ => example,
+            };
+            errors.add(
+                quote!(#eq #value),
+                format!("expected parentheses: write {hint}"),
+            );
+        }
+        Meta::Path(path) => errors.add(
+            path,
+            format!("expected a kind: write {example}, or remove the attribute to use `{default}`"),
+        ),
     }
+    None
 }

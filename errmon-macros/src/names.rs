@@ -38,20 +38,46 @@ pub(crate) fn check_label_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a `name = "..."` override of the `function` label.
+/// Checks a `name = "..."` override of the `function` label: Rust-like paths, so dashboards
+/// group and sort them the way the code is laid out.
 pub(crate) fn check_function_name(name: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.')) {
+    const LIKE: &str = "like `load_user` or `users::load`";
+    if name.is_empty() {
         return Err(format!(
-            "invalid name `{name}`: use ASCII letters, digits, `_`, `.` and `::` (like `load_user` or `users::load`), \
-             not starting with a digit"
+            "empty name: write a name {LIKE}, or remove `name` to use the function's own"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.')))
+    {
+        let bad = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_whitespace() => "whitespace".to_owned(),
+            c => format!("`{c}`"),
+        };
+        return Err(format!(
+            "invalid name `{name}`: {bad} is not allowed; use ASCII letters, digits, `_`, `.` and `::`, {LIKE}"
+        ));
+    }
+    if name
+        .split("::")
+        .any(|part| part.is_empty() || part.contains(':'))
+    {
+        return Err(format!(
+            "invalid name `{name}`: `:` only goes in `::` between two parts, {LIKE}"
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Err(format!(
+            "invalid name `{name}`: start it with a letter or `_`, {LIKE}"
         ));
     }
     if name.len() > 128 {
-        return Err(format!("name `{name}` is longer than 128 characters"));
+        return Err(format!(
+            "name `{name}` is {} characters long; keep it to 128 or fewer",
+            name.len()
+        ));
     }
     Ok(())
 }
@@ -122,6 +148,51 @@ mod tests {
         assert_eq!(nearest("label", &keys), Some("labels"));
         assert_eq!(nearest("err_if", &keys), Some("error_if"));
         assert_eq!(nearest("banana", &keys), None);
+    }
+
+    #[test]
+    fn function_names_are_rust_like_paths() {
+        for ok in [
+            "load",
+            "_load",
+            "users::load",
+            "Cache::get",
+            "v1.load",
+            "a::b::c2",
+        ] {
+            assert_eq!(check_function_name(ok), Ok(()), "{ok}");
+        }
+        assert!(
+            check_function_name("")
+                .unwrap_err()
+                .starts_with("empty name")
+        );
+        assert!(
+            check_function_name("my metric!")
+                .unwrap_err()
+                .contains("a space is not allowed")
+        );
+        assert!(
+            check_function_name("a-b")
+                .unwrap_err()
+                .contains("`-` is not allowed")
+        );
+        assert!(
+            check_function_name("1load")
+                .unwrap_err()
+                .contains("start it with")
+        );
+        for bad in ["users:load", "users::", "::load", "a:::b"] {
+            assert!(
+                check_function_name(bad).unwrap_err().contains("`::`"),
+                "{bad}"
+            );
+        }
+        assert!(
+            check_function_name(&"x".repeat(129))
+                .unwrap_err()
+                .contains("129")
+        );
     }
 
     #[test]

@@ -1,0 +1,12 @@
+use errmon_runtime::ErrorKind;
+
+#[derive(Debug, ErrorKind)]
+enum DbError {
+    NotFound,
+    #[error_kind("")]
+    TimedOut,
+}
+
+fn main() {
+    let _ = (DbError::NotFound, DbError::TimedOut);
+}

@@ -1,0 +1,10 @@
+use errmon_runtime::timed;
+
+#[timed(ok_if = Option::is_some)]
+fn find(id: u64) -> Option<u64> {
+    Some(id)
+}
+
+fn main() {
+    let _ = find(1);
+}

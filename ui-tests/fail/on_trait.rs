@@ -1,0 +1,8 @@
+use errmon_runtime::monitored;
+
+#[monitored]
+trait Store {
+    fn load(&self, id: u64) -> Option<String>;
+}
+
+fn main() {}
