@@ -78,14 +78,11 @@ impl Errors {
         }
     }
 
-    /// An error spanning all of `tokens`: `Spanned::span` would only cover the first token on
-    /// stable Rust, so a `#[timed]` would be underlined at its `#` alone.
-    pub(crate) fn add(&mut self, tokens: impl ToTokens, msg: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub(crate) fn add_at(&mut self, span: Span, msg: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, msg));
+    /// An error at `at`: a `Span`, or tokens, which it spans from first to last. (A token's
+    /// `Spanned::span` covers only its first token on stable Rust, so a `#[timed]` would be
+    /// underlined at its `#` alone.)
+    pub(crate) fn add(&mut self, at: impl ErrorAt, msg: impl std::fmt::Display) {
+        self.push(at.error(msg));
     }
 
     /// How many errors so far.
@@ -95,6 +92,23 @@ impl Errors {
 
     pub(crate) fn finish(self) -> Result<(), syn::Error> {
         self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// Where an error points: a [`Span`], or a reference to tokens.
+pub(crate) trait ErrorAt {
+    fn error(self, msg: impl std::fmt::Display) -> syn::Error;
+}
+
+impl ErrorAt for Span {
+    fn error(self, msg: impl std::fmt::Display) -> syn::Error {
+        syn::Error::new(self, msg)
+    }
+}
+
+impl<T: ToTokens + ?Sized> ErrorAt for &T {
+    fn error(self, msg: impl std::fmt::Display) -> syn::Error {
+        syn::Error::new_spanned(self, msg)
     }
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenS
             } else {
                 String::new()
             };
-            errors.add_at(
+            errors.add(
                 span,
                 format!(
                     "#[{}] instruments functions and `impl` blocks, not {what}{hint}",
@@ -241,7 +241,7 @@ fn check_stacking(mac: Macro, parts: &FnParts, errors: &mut Errors) {
             } else if other == Macro::Monitored {
                 // The attribute to remove is the one being expanded, above #[monitored]; rustc
                 // gives an attribute macro's call site the span of the whole attribute.
-                errors.add_at(Span::call_site(), redundant_with_monitored(mac));
+                errors.add(Span::call_site(), redundant_with_monitored(mac));
             }
         }
     }

@@ -21,7 +21,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Data::Enum(e) => &e.variants,
         Data::Struct(s) => {
             errors.add(
-                s.struct_token,
+                &s.struct_token,
                 "#[derive(ErrorKind)] names the kinds of an error enum by their variants; for a struct, \
                  implement `errmon_runtime::ErrorKind` by hand",
             );
@@ -29,7 +29,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         }
         Data::Union(u) => {
             errors.add(
-                u.union_token,
+                &u.union_token,
                 "#[derive(ErrorKind)] needs an enum, not a union",
             );
             return errors.finish().unwrap_err().to_compile_error();
@@ -132,7 +132,7 @@ fn kind_literal(attr: &syn::Attribute, default: &str, errors: &mut Errors) -> Op
                 _ => example,
             };
             errors.add(
-                quote!(#eq #value),
+                &quote!(#eq #value),
                 format!("expected parentheses: write {hint}"),
             );
         }
@@ -142,4 +142,55 @@ fn kind_literal(attr: &syn::Attribute, default: &str, errors: &mut Errors) -> Op
         ),
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn errors_and_impl(input: proc_macro2::TokenStream) -> (Vec<String>, bool) {
+        let out = super::derive(input);
+        let file: syn::File = syn::parse2(out).unwrap();
+        let mut errors = Vec::new();
+        let mut has_impl = false;
+        for item in file.items {
+            match item {
+                syn::Item::Macro(m)
+                    if m.mac.path.segments.last().unwrap().ident == "compile_error" =>
+                {
+                    errors.push(m.mac.parse_body::<syn::LitStr>().unwrap().value());
+                }
+                syn::Item::Impl(_) => has_impl = true,
+                _ => {}
+            }
+        }
+        (errors, has_impl)
+    }
+
+    #[test]
+    fn variant_mistakes_keep_the_impl_so_users_of_it_still_compile() {
+        let (errors, has_impl) = errors_and_impl(quote! {
+            enum E { #[error_kind(5)] TimedOut, #[error_kind = "x"] Gone, #[error_kind("")] Lost }
+        });
+        assert!(has_impl);
+        assert_eq!(
+            errors,
+            [
+                "an error kind is a string literal: write #[error_kind(\"timed_out\")]",
+                "expected parentheses: write #[error_kind(\"x\")]",
+                "empty error kind: write a kind such as \"timeout\", or remove the attribute to use `lost`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_kind_given_twice_is_reported_once() {
+        let (errors, _) = errors_and_impl(quote! {
+            enum E { #[error_kind("a")] #[error_kind("b")] A }
+        });
+        assert_eq!(
+            errors,
+            ["#[error_kind] is given twice on this variant; keep one"]
+        );
+    }
 }
