@@ -116,26 +116,7 @@ impl Args {
     /// Parses the arguments of `#[mac(...)]`, collecting every error in `errors`.
     pub(crate) fn parse(mac: Macro, tokens: TokenStream, errors: &mut Errors) -> Args {
         let mut args = Args::default();
-        let parser = |input: ParseStream| {
-            while !input.is_empty() {
-                if let Err(e) = args.parse_one(mac, input) {
-                    errors.push(e);
-                    skip_to_comma(input);
-                }
-                if input.is_empty() {
-                    break;
-                }
-                if let Err(e) = input.parse::<Token![,]>() {
-                    errors.push(syn::Error::new(e.span(), "expected `,` between arguments"));
-                    skip_to_comma(input);
-                    let _ = input.parse::<Option<Token![,]>>();
-                }
-            }
-            Ok(())
-        };
-        if let Err(e) = parser.parse2(tokens) {
-            errors.push(e);
-        }
+        parse_arguments(tokens, errors, |input| args.parse_one(mac, input));
         args
     }
 
@@ -320,12 +301,58 @@ fn parse_label(input: ParseStream) -> syn::Result<Label> {
     Err(spanning(input, rest, msg))
 }
 
+/// Parses comma-separated arguments with `one`, which parses a single argument. After a
+/// mistake it skips to the next comma and goes on, so every independent error is reported.
+pub(crate) fn parse_arguments(
+    tokens: TokenStream,
+    errors: &mut Errors,
+    mut one: impl FnMut(ParseStream) -> syn::Result<()>,
+) {
+    let parser = |input: ParseStream| {
+        while !input.is_empty() {
+            if let Err(e) = one(input) {
+                errors.push(e);
+                skip_to_comma(input);
+            }
+            if input.is_empty() {
+                break;
+            }
+            if let Err(e) = input.parse::<Token![,]>() {
+                errors.push(syn::Error::new(e.span(), "expected `,` between arguments"));
+                skip_to_comma(input);
+                let _ = input.parse::<Option<Token![,]>>();
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = parser.parse2(tokens) {
+        errors.push(e);
+    }
+}
+
 /// `ok_if = Option::is_some`: a path, in expression style (`Vec::<u8>::is_empty`), since it is
 /// called as written.
 fn parse_path(input: ParseStream, key: &str) -> syn::Result<Path> {
-    let help = format!(
-        "expected a path to a function taking `&ReturnType` and returning `bool`, such as `{key} = Option::is_some`"
-    );
+    parse_fn_path(
+        input,
+        key,
+        &format!(
+            "a function taking `&ReturnType` and returning `bool`, such as `{key} = Option::is_some`"
+        ),
+        ("check", "fn check(value: &ReturnType) -> bool"),
+    )
+}
+
+/// A path to a function, for `key = path`: `what` describes the function expected, `example`
+/// names one and gives its signature, for the error about closures.
+pub(crate) fn parse_fn_path(
+    input: ParseStream,
+    key: &str,
+    what: &str,
+    example: (&str, &str),
+) -> syn::Result<Path> {
+    let (name, signature) = example;
+    let help = format!("expected a path to {what}");
     let fork = input.fork();
     match fork.parse::<syn::ExprPath>() {
         Ok(p)
@@ -343,7 +370,7 @@ fn parse_path(input: ParseStream, key: &str) -> syn::Result<Path> {
                 }
                 _ if rest.to_string().starts_with('|') => format!(
                     "`{key}` takes a path to a function, not a closure: define \
-                     `fn check(value: &ReturnType) -> bool` and write `{key} = check`"
+                     `{signature}` and write `{key} = {name}`"
                 ),
                 _ => help,
             };
@@ -352,7 +379,7 @@ fn parse_path(input: ParseStream, key: &str) -> syn::Result<Path> {
     }
 }
 
-fn string_value(input: ParseStream, key: &Ident, example: &str) -> syn::Result<LitStr> {
+pub(crate) fn string_value(input: ParseStream, key: &Ident, example: &str) -> syn::Result<LitStr> {
     input
         .parse::<Token![=]>()
         .map_err(|e| syn::Error::new(e.span(), format!("expected `{example}`")))?;
@@ -372,7 +399,7 @@ fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T) -> syn::Result<()> {
     Ok(())
 }
 
-fn duplicate(key: &Ident) -> syn::Error {
+pub(crate) fn duplicate(key: &Ident) -> syn::Error {
     syn::Error::new(key.span(), format!("`{key}` is given twice; keep one"))
 }
 
@@ -391,7 +418,7 @@ fn unknown_key(mac: Macro, key: &Ident) -> syn::Error {
     syn::Error::new(key.span(), msg)
 }
 
-fn list(keys: &[&str]) -> String {
+pub(crate) fn list(keys: &[&str]) -> String {
     keys.iter()
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
@@ -399,7 +426,11 @@ fn list(keys: &[&str]) -> String {
 }
 
 /// An error on `rest`, or where it would be when there is nothing left to point at.
-fn spanning(input: ParseStream, rest: TokenStream, msg: impl std::fmt::Display) -> syn::Error {
+pub(crate) fn spanning(
+    input: ParseStream,
+    rest: TokenStream,
+    msg: impl std::fmt::Display,
+) -> syn::Error {
     if rest.is_empty() {
         syn::Error::new(input.span(), msg)
     } else {
@@ -414,7 +445,7 @@ fn skip_to_comma(input: ParseStream) {
 
 /// Consumes and returns the tokens up to the next top-level `,`: the part of an argument an
 /// error points at.
-fn rest_of_argument(input: ParseStream) -> TokenStream {
+pub(crate) fn rest_of_argument(input: ParseStream) -> TokenStream {
     input
         .step(|cursor| {
             let mut tokens = TokenStream::new();

@@ -13,10 +13,12 @@
 mod args;
 mod attr;
 mod count_calls;
+mod duration;
 mod error_kind;
 mod expand;
 mod monitored;
 mod names;
+mod retry;
 mod timed;
 
 use args::Macro;
@@ -63,6 +65,24 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
     attr::expand(Macro::Monitored, args.into(), item.into()).into()
+}
+
+/// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and
+/// limits on attempts and elapsed time, and counts attempts, retries and exhausted retries.
+///
+/// Arguments (all optional): `attempts = 3` (the first try included), `backoff =
+/// constant(delay = "100ms")`, `linear(initial = "100ms", step = "100ms", max = "5s")` or
+/// `exponential(initial = "100ms", factor = 2.0, max = "5s")`, `jitter = none | full | equal |
+/// decorrelated`, `max_elapsed = "30s"`, `when = path` (a `fn(&E) -> bool`; only errors it
+/// accepts are retried), `sleep = path` (the async sleep of an `async fn`), `name = "..."`.
+///
+/// ```ignore
+/// #[errmon_runtime::retry(attempts = 5, backoff = exponential(initial = "50ms", max = "2s"), when = is_transient)]
+/// fn fetch(url: &str) -> Result<String, FetchError> { todo_fetch(url) }
+/// ```
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry::expand(args.into(), item.into()).into()
 }
 
 /// Implements `errmon_runtime::ErrorKind` for an enum: each variant's kind is its name in
