@@ -13,6 +13,9 @@ use crate::{count_calls, monitored, timed};
 /// Expands `#[mac(args)] item`. On any error, the errors are emitted next to the item,
 /// unchanged, so one mistake does not turn into a cascade of unrelated ones.
 pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenStream {
+    if already_expanded(&args) {
+        return item;
+    }
     let mut errors = Errors::default();
     let args = Args::parse(mac, args, &mut errors);
     let parsed = match syn::parse2::<Item>(item.clone()) {
@@ -128,6 +131,10 @@ fn instrument_fn(
     if errors.len() != before {
         return None;
     }
+    let parts = match lower_stacked(parts) {
+        Ok(parts) => parts,
+        Err(expanded_with_errors) => return Some(expanded_with_errors),
+    };
     let site = expand::site(mac, label, args, &parts.sig);
     let inst: Instrumentation = match mac {
         Macro::CountCalls => count_calls::instrumentation(site),
@@ -226,6 +233,65 @@ fn instrument_impl(
     Some(imp.into_token_stream())
 }
 
+/// The names of errmon's attributes that rewrite a function body.
+const STACKABLE: [&str; 4] = ["count_calls", "timed", "monitored", "retry"];
+
+fn stacked_name(attr: &syn::Attribute) -> Option<&'static str> {
+    STACKABLE.into_iter().find(|name| is_named(attr, name))
+}
+
+/// Expands the first errmon attribute written below the one being expanded, so stacked
+/// attributes nest as written: the attribute written first is the outermost at run time.
+///
+/// Input:  `#[monitored] #[retry] fn f()`, while expanding `#[monitored]`.
+/// Output: `f` as `#[retry]` makes it, which `#[monitored]` then wraps, so it sees the final
+///         result and the total time, while a `#[monitored]` written below `#[retry]` sees each
+///         attempt. Left to rustc, the attribute written last would end up outermost.
+pub(crate) fn lower_stacked(mut parts: FnParts) -> Result<FnParts, TokenStream> {
+    let Some(i) = parts.attrs.iter().position(|a| stacked_name(a).is_some()) else {
+        return Ok(parts);
+    };
+    let attr = parts.attrs.remove(i);
+    let name = stacked_name(&attr).unwrap_or_default();
+    let args = match &attr.meta {
+        syn::Meta::Path(_) => TokenStream::new(),
+        syn::Meta::List(l) => l.tokens.clone(),
+        syn::Meta::NameValue(nv) => {
+            let mut out =
+                syn::Error::new_spanned(nv, format!("expected #[{name}(...)]")).to_compile_error();
+            out.extend(expand::rewrite(
+                parts,
+                Instrumentation::Prologue(TokenStream::new()),
+            ));
+            return Err(out);
+        }
+    };
+    let item = expand::rewrite(parts, Instrumentation::Prologue(TokenStream::new()));
+    let expanded = match name {
+        "count_calls" => expand(Macro::CountCalls, args, item),
+        "timed" => expand(Macro::Timed, args, item),
+        "monitored" => expand(Macro::Monitored, args, item),
+        _ => crate::retry::expand(args, item),
+    };
+    let mut f = syn::parse2::<syn::ItemFn>(expanded.clone()).map_err(|_| expanded)?;
+    // Put the attribute back, as a no-op, so rustc still resolves its path: otherwise the
+    // user's `use errmon_runtime::retry;` would be reported as unused.
+    let path = attr.path();
+    let marker = syn::Ident::new(ALREADY_EXPANDED, Span::call_site());
+    f.attrs.push(syn::parse_quote!(#[#path(#marker)]));
+    Ok(FnParts::from_item(f))
+}
+
+/// The argument of an attribute that another errmon attribute already expanded (see
+/// [`lower_stacked`]): the attribute then leaves its item unchanged.
+const ALREADY_EXPANDED: &str = "__errmon_already_expanded";
+
+/// Whether the arguments are the marker [`lower_stacked`] leaves behind.
+pub(crate) fn already_expanded(args: &TokenStream) -> bool {
+    let mut it = args.clone().into_iter();
+    matches!((it.next(), it.next()), (Some(proc_macro2::TokenTree::Ident(i)), None) if i == ALREADY_EXPANDED)
+}
+
 /// `#[monitored]` already counts and times calls, so stacking it with `#[count_calls]` or
 /// `#[timed]` (or itself) would count them twice.
 fn check_stacking(mac: Macro, parts: &FnParts, errors: &mut Errors) {
@@ -256,11 +322,16 @@ fn redundant_with_monitored(other: Macro) -> String {
 }
 
 fn is_attr(attr: &syn::Attribute, mac: Macro) -> bool {
+    is_named(attr, mac.name())
+}
+
+/// `#[name]`, `#[errmon_runtime::name]` or `#[errmon_macros::name]`.
+pub(crate) fn is_named(attr: &syn::Attribute, name: &str) -> bool {
     let path = attr.path();
     let Some(last) = path.segments.last() else {
         return false;
     };
-    last.ident == mac.name()
+    last.ident == name
         && (path.segments.len() == 1
             || path
                 .segments

@@ -69,6 +69,9 @@ struct RetryArgs {
 }
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    if crate::attr::already_expanded(&args) {
+        return item;
+    }
     let mut errors = Errors::default();
     let args = RetryArgs::parse(args, &mut errors);
     let f = match syn::parse2::<ItemFn>(item.clone()) {
@@ -87,6 +90,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             "#[retry] cannot apply to a `const fn`: it sleeps and retries at run time; remove `const`",
         );
     }
+    for attr in f.attrs.iter().filter(|a| crate::attr::is_named(a, "retry")) {
+        errors.add(
+            attr,
+            "#[retry] is given twice; keep one (nested retries multiply the attempts)",
+        );
+    }
     if !returns_result(&f.sig.output) {
         let span = match &f.sig.output {
             ReturnType::Type(_, ty) => ty.span(),
@@ -101,7 +110,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if errors.len() > 0 {
         return with_errors(errors, item);
     }
-    expand_fn(&args, f)
+    match crate::attr::lower_stacked(FnParts::from_item(f)) {
+        Ok(parts) => expand_fn(&args, parts),
+        Err(expanded_with_errors) => expanded_with_errors,
+    }
 }
 
 fn with_errors(errors: Errors, item: TokenStream) -> TokenStream {
@@ -122,9 +134,8 @@ fn returns_result(output: &ReturnType) -> bool {
     p.path.segments.last().is_some_and(|s| s.ident == "Result")
 }
 
-fn expand_fn(args: &RetryArgs, f: ItemFn) -> TokenStream {
+fn expand_fn(args: &RetryArgs, mut parts: FnParts) -> TokenStream {
     let mixed = Span::mixed_site();
-    let mut parts = FnParts::from_item(f);
     let function = args
         .name
         .as_ref()

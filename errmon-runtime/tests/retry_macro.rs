@@ -7,15 +7,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use errmon_runtime::retry as retry_rt;
-use errmon_runtime::sites::{self, Snapshot};
-use errmon_runtime::{ErrorKind, retry};
+use errmon_runtime::sites::{self, Kind, OutcomeLabel, Snapshot};
+use errmon_runtime::{ErrorKind, monitored, retry, timed};
 
-fn snap(function: &str) -> Snapshot {
+fn snap_of(function: &str, kind: Kind) -> Snapshot {
     sites::all()
         .into_iter()
-        .find(|s| s.meta().function == function)
-        .unwrap_or_else(|| panic!("no site for {function}"))
+        .find(|s| s.meta().function == function && s.meta().kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} site for {function}"))
         .snapshot()
+}
+
+fn snap(function: &str) -> Snapshot {
+    snap_of(function, Kind::Retry)
 }
 
 #[derive(Debug, PartialEq, ErrorKind)]
@@ -208,4 +212,48 @@ fn the_policy_is_usable_by_hand() {
         Err(n)
     });
     assert_eq!(r, Err(2));
+}
+
+#[monitored]
+#[retry(attempts = 3, backoff = constant(delay = "1ms"))]
+fn monitored_outside(calls: &AtomicU32) -> Result<u32, NetError> {
+    let n = calls.fetch_add(1, Ordering::Relaxed) + 1;
+    if n < 3 { Err(NetError::Timeout) } else { Ok(n) }
+}
+
+#[retry(attempts = 3, backoff = constant(delay = "1ms"))]
+#[monitored]
+fn monitored_inside(calls: &AtomicU32) -> Result<u32, NetError> {
+    let n = calls.fetch_add(1, Ordering::Relaxed) + 1;
+    if n < 3 { Err(NetError::Timeout) } else { Ok(n) }
+}
+
+#[timed]
+#[retry(attempts = 2, backoff = constant(delay = "20ms"), jitter = none)]
+fn timed_outside() -> Result<(), NetError> {
+    Err(NetError::Refused)
+}
+
+#[test]
+fn stacked_attributes_nest_as_written() {
+    assert_eq!(monitored_outside(&AtomicU32::new(0)), Ok(3));
+    let m = snap_of("monitored_outside", Kind::Monitored);
+    assert_eq!(m.calls, 1, "the outer #[monitored] sees one call");
+    assert_eq!(m.outcomes[OutcomeLabel::Ok as usize], 1);
+    assert_eq!(snap_of("monitored_outside", Kind::Retry).calls, 3);
+
+    assert_eq!(monitored_inside(&AtomicU32::new(0)), Ok(3));
+    let m = snap_of("monitored_inside", Kind::Monitored);
+    assert_eq!(m.calls, 3, "the inner #[monitored] sees every attempt");
+    assert_eq!(m.outcomes[OutcomeLabel::Error as usize], 2);
+    assert_eq!(m.outcomes[OutcomeLabel::Ok as usize], 1);
+
+    assert!(timed_outside().is_err());
+    let t = snap_of("timed_outside", Kind::Timed);
+    assert_eq!(t.count(), 1);
+    assert!(
+        t.sum_ns >= 20_000_000,
+        "the outer #[timed] includes the sleep: {} ns",
+        t.sum_ns
+    );
 }
