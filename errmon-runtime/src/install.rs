@@ -170,6 +170,10 @@ impl Config {
     /// Whether `install` also installs a `metrics` recorder and serves what the application
     /// records through the facade (`metrics::counter!` and friends) at `/metrics`. On by
     /// default; turn it off when the application installs its own recorder.
+    ///
+    /// A process has one `metrics` recorder for its whole life, so when `install` runs again
+    /// after an earlier guard was dropped, facade metrics keep the buckets and constant labels
+    /// of the first install; errmon's own families use the new ones.
     pub fn capture_facade(mut self, on: bool) -> Self {
         self.capture_facade = on;
         self

@@ -10,7 +10,7 @@
 //!   duration is rounded up to its grid bound, so sums and quantiles are approximate within the
 //!   grid's resolution (at most 50 % at the low end of a decade, usually under 25 %).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -43,52 +43,74 @@ impl Bridge {
         Self::default()
     }
 
-    /// Publishes the current totals once.
+    /// Publishes the current totals once. Sites that share a label set (the same function name
+    /// in two `impl` blocks of one module) are published as one sum, as `/metrics` serves them.
     pub fn publish(&mut self) {
+        // (metric, labels) -> total; a BTreeMap so each series is published once, summed.
+        let mut counters: BTreeMap<(&'static str, Labels), u64> = BTreeMap::new();
+        let mut gauges: BTreeMap<(&'static str, Labels), u64> = BTreeMap::new();
         for site in registry::sites() {
             let snap = site.snapshot();
             let labels = base_labels(site);
-            let kind = site.meta().kind;
-            match kind {
-                Kind::Count | Kind::Monitored => {
-                    counter!(CALLS, labels.clone()).absolute(snap.calls);
+            let mut add =
+                |name: &'static str, extra: Option<(&'static str, &'static str)>, v: u64| {
+                    let mut l = labels.clone();
+                    l.extend(extra.map(|(k, v)| (k.to_owned(), v.to_owned())));
+                    *counters.entry((name, l)).or_default() += v;
+                };
+            match site.meta().kind {
+                Kind::Count => add(CALLS, None, snap.calls),
+                Kind::Monitored => {
+                    add(CALLS, None, snap.calls);
+                    for o in OutcomeLabel::ALL {
+                        add(
+                            OUTCOMES,
+                            Some(("outcome", o.as_str())),
+                            snap.outcomes[o as usize],
+                        );
+                    }
+                    *gauges.entry((IN_FLIGHT, labels.clone())).or_default() += snap.in_flight();
                 }
                 Kind::Retry => {
-                    counter!(RETRY_ATTEMPTS, labels.clone()).absolute(snap.calls);
-                    counter!(RETRIES, labels.clone()).absolute(snap.retries);
-                    counter!(RETRIES_EXHAUSTED, labels.clone()).absolute(snap.exhausted);
+                    add(RETRY_ATTEMPTS, None, snap.calls);
+                    add(RETRIES, None, snap.retries);
+                    add(RETRIES_EXHAUSTED, None, snap.exhausted);
                 }
                 Kind::Timed => {}
             }
-            if kind == Kind::Monitored {
-                for o in OutcomeLabel::ALL {
-                    let mut l = labels.clone();
-                    l.push(Label::new("outcome", o.as_str()));
-                    counter!(OUTCOMES, l).absolute(snap.outcomes[o as usize]);
-                }
-                gauge!(IN_FLIGHT, labels.clone()).set(snap.in_flight() as f64);
-            }
             if let Some(slots) = &snap.slots {
-                let sent = self
-                    .sent
-                    .entry(std::ptr::from_ref(site) as usize)
-                    .or_insert_with(|| Box::new([0; SLOTS]));
-                let h = histogram!(DURATION, labels);
-                for (i, (now, before)) in slots.iter().zip(sent.iter_mut()).enumerate() {
-                    let delta = now.saturating_sub(*before);
-                    if delta > 0 {
-                        let bound = BOUNDS_NS[i.min(BOUNDS - 1)] as f64 / 1e9;
-                        h.record_many(bound, usize::try_from(delta).unwrap_or(usize::MAX));
-                        *before = *now;
-                    }
-                }
+                self.publish_durations(site, &labels, slots);
             }
         }
         for e in registry::errors() {
             let mut l = base_labels(e.site);
-            l.push(Label::new("error_type", e.error_type));
-            l.push(Label::new("error_kind", e.error_kind));
-            counter!(ERRORS, l).absolute(e.count);
+            l.push(("error_type".to_owned(), e.error_type));
+            l.push(("error_kind".to_owned(), e.error_kind.to_owned()));
+            *counters.entry((ERRORS, l)).or_default() += e.count;
+        }
+        for ((name, labels), total) in counters {
+            counter!(name, to_labels(labels)).absolute(total);
+        }
+        for ((name, labels), value) in gauges {
+            gauge!(name, to_labels(labels)).set(value as f64);
+        }
+    }
+
+    /// Sends each duration recorded since the last publish once, at its grid bound; per site,
+    /// so sites sharing labels add up in the recorder's histogram.
+    fn publish_durations(&mut self, site: &'static Site, labels: &Labels, slots: &[u64; SLOTS]) {
+        let sent = self
+            .sent
+            .entry(std::ptr::from_ref(site) as usize)
+            .or_insert_with(|| Box::new([0; SLOTS]));
+        let h = histogram!(DURATION, to_labels(labels.clone()));
+        for (i, (now, before)) in slots.iter().zip(sent.iter_mut()).enumerate() {
+            let delta = now.saturating_sub(*before);
+            if delta > 0 {
+                let bound = BOUNDS_NS[i.min(BOUNDS - 1)] as f64 / 1e9;
+                h.record_many(bound, usize::try_from(delta).unwrap_or(usize::MAX));
+                *before = *now;
+            }
         }
     }
 
@@ -130,12 +152,22 @@ impl Drop for BridgeGuard {
     }
 }
 
-fn base_labels(site: &Site) -> Vec<Label> {
+type Labels = Vec<(String, String)>;
+
+fn base_labels(site: &Site) -> Labels {
     let meta = site.meta();
     let mut l = vec![
-        Label::new("function", meta.function),
-        Label::new("module", meta.module),
+        ("function".to_owned(), meta.function.to_owned()),
+        ("module".to_owned(), meta.module.to_owned()),
     ];
-    l.extend(meta.labels.iter().map(|&(k, v)| Label::new(k, v)));
+    l.extend(
+        meta.labels
+            .iter()
+            .map(|&(k, v)| (k.to_owned(), v.to_owned())),
+    );
     l
+}
+
+fn to_labels(labels: Labels) -> Vec<Label> {
+    labels.into_iter().map(|(k, v)| Label::new(k, v)).collect()
 }

@@ -24,6 +24,11 @@ const QUEUE: usize = 32;
 const MAX_HEAD: usize = 16 * 1024;
 const READ_DEADLINE: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long, and how much, to read of what a client still sends after its answer.
+const DRAIN_DEADLINE: Duration = Duration::from_millis(250);
+const DRAIN_MAX: usize = 64 * 1024;
+
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy, try again\n";
 
 pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -56,9 +61,9 @@ pub(crate) fn serve(listener: TcpListener, state: Arc<State>) -> io::Result<Serv
     let rx = Arc::new(Mutex::new(rx));
     let mut threads = Vec::with_capacity(WORKERS + 2);
     for i in 0..WORKERS {
-        let (rx, state) = (Arc::clone(&rx), Arc::clone(&state));
+        let (rx, state, flag) = (Arc::clone(&rx), Arc::clone(&state), Arc::clone(&stop));
         threads.push(spawn(&format!("errmon-http-{i}"), move || {
-            worker(&rx, &state)
+            worker(&rx, &state, &flag);
         })?);
     }
     let flag = Arc::clone(&stop);
@@ -123,28 +128,32 @@ fn accept(listener: &TcpListener, tx: &SyncSender<TcpStream>, stop: &AtomicBool)
         match tx.try_send(stream) {
             Ok(()) => {}
             Err(TrySendError::Full(mut stream)) => {
+                // Answered here, on the accepting thread, so it may block only briefly: one
+                // short write, then one short read of the request, since closing with unread
+                // data would reset the connection before the client reads the 503.
                 let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-                let _ = respond(
-                    &mut stream,
-                    503,
-                    "text/plain",
-                    &[],
-                    b"busy, try again\n",
-                    false,
-                );
+                let _ = stream.write_all(BUSY);
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+                let _ = stream.read(&mut [0u8; 4096]);
             }
             Err(TrySendError::Disconnected(_)) => return,
         }
     }
 }
 
-fn worker(rx: &Mutex<Receiver<TcpStream>>, state: &State) {
+fn worker(rx: &Mutex<Receiver<TcpStream>>, state: &State, stop: &AtomicBool) {
     loop {
         let next = match rx.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
         let Ok(mut stream) = next else { return };
+        // Once shutting down, queued connections are closed unanswered, so dropping the guard
+        // does not wait for each of them to time out.
+        if stop.load(Ordering::Acquire) {
+            continue;
+        }
         let _ = handle(&mut stream, state);
     }
 }
@@ -275,7 +284,6 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
         _ => "",
     }
 }
@@ -307,10 +315,21 @@ fn respond(
     stream.flush()?;
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Drain what the client still sends so closing does not reset the connection before it has
-    // read the answer.
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
-    let mut sink = [0u8; 512];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    // read the answer; bounded in time and bytes, so a client that keeps sending cannot hold
+    // this thread.
+    let deadline = Instant::now() + DRAIN_DEADLINE;
+    let mut drained = 0;
+    let mut sink = [0u8; 1024];
+    while drained < DRAIN_MAX {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => drained += n,
+            _ => break,
+        }
+    }
     Ok(())
 }
 
