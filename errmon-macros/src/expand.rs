@@ -2,14 +2,17 @@
 //!
 //! A macro decides *what* to record ([`Instrumentation`]); this module decides *how* a function
 //! keeps its signature, attributes, spans and behaviour while being recorded: sync or async,
-//! free function or method, generic or not.
+//! free function or method, generic or not, `#[track_caller]`, or already expanded by
+//! `#[async_trait]`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::visit_mut::VisitMut;
-use syn::{Attribute, Block, ReturnType, Signature, Type};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Attribute, Block, Expr, ReturnType, Signature, Stmt, Token, Type};
 
-use crate::args::{Args, Macro};
+use crate::args::{Args, Label, Macro};
 
 /// What a macro adds to a function.
 pub(crate) enum Instrumentation {
@@ -17,8 +20,8 @@ pub(crate) enum Instrumentation {
     /// returned value: `#[count_calls]`, and `#[timed]`, whose guard records when it drops.
     Prologue(TokenStream),
     /// The body runs in its own scope so its value (including early `return` and `?`) is seen:
-    /// `enter` runs first, then `let <out> = <body>;`, then `finish`, which may read `<out>`
-    /// (see [`out_ident`]); the value is then returned.
+    /// `enter` runs first, then `let <out> = <body>;`, then `finish` (one statement), which may
+    /// read `<out>` (see [`out_ident`]); the value is then returned.
     Wrap {
         enter: TokenStream,
         finish: TokenStream,
@@ -66,8 +69,14 @@ impl FnParts {
         s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
     }
 
+    /// `-> !`, also as the output of a future built by `#[async_trait]`.
     pub(crate) fn returns_never(&self) -> bool {
-        matches!(&self.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
+        let output = match async_trait_output(&self.sig, &self.block) {
+            Some(AsyncTraitOutput(Some(ty))) => return matches!(ty, Type::Never(_)),
+            Some(AsyncTraitOutput(None)) => return false,
+            None => &self.sig.output,
+        };
+        matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
     }
 }
 
@@ -86,11 +95,21 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
         Macro::Timed => quote!(Timed),
         Macro::Monitored => quote!(Monitored),
     };
-    let keys = args.labels.iter().map(|l| {
+    site_tokens(&kind, function, &args.labels, sig)
+}
+
+/// [`site`] for a `Kind` variant given as tokens, for macros that are not a [`Macro`].
+pub(crate) fn site_tokens(
+    kind: &TokenStream,
+    function: &str,
+    labels: &[Label],
+    sig: &Signature,
+) -> TokenStream {
+    let keys = labels.iter().map(|l| {
         let k = l.key.to_string();
         k.strip_prefix("r#").map_or(k.clone(), str::to_owned)
     });
-    let values = args.labels.iter().map(|l| &l.value);
+    let values = labels.iter().map(|l| &l.value);
     let name = Span::mixed_site();
     let site = syn::Ident::new("ERRMON_SITE", name);
     // `line!()` spanned on the function's name, so it names the function's line.
@@ -114,10 +133,24 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
     }
 }
 
+/// How a wrapped body runs so that its `return` and `?` end up in the wrapper's `let`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// `call_once(move || body)`: a sync function.
+    Closure,
+    /// `async move { body }.await`: an `async fn`, or the future of an `#[async_trait]` method.
+    Async,
+    /// `'body: { body }` with `return` and `?` rewritten to break out of it: a sync
+    /// `#[track_caller]` function, whose body must not move into a closure.
+    Inline,
+}
+
 /// Rewrites a function with the given instrumentation.
 ///
 /// Input:  `#[attrs] pub fn f(x: T) -> R { #![inner] body }`
-/// Output, for `Prologue(p)`: `#[attrs] pub fn f(x: T) -> R { #![inner] p body-statements }`
+/// Output, for `Prologue(p)`: `#[attrs] pub fn f(x: T) -> R { #![inner] items p statements }`,
+/// where `items` are the items the body starts with (so clippy's `items_after_statements` does
+/// not fire on them).
 /// Output, for `Wrap { enter, finish }`, sync:
 /// ```text
 /// #[attrs] pub fn f(x: T) -> R {
@@ -128,23 +161,43 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
 ///     out
 /// }
 /// ```
-/// and async: the same with `async move { <fake return edge: R>; body }.await` as the body.
+/// and async: the same with `async move { <fake return edge: R>; body }.await` as the body. For
+/// a sync `#[track_caller]` function, see [`Run::Inline`] and [`Exits`].
+///
+/// A function that `#[async_trait]` expanded first is instrumented inside its future:
+/// ```text
+/// fn f<'life0, 'async_trait>(&'life0 self) -> Pin<Box<dyn Future<Output = R> + Send + 'async_trait>> {
+///     Box::pin(async move { <instrumented as an async fn returning R> })
+/// }
+/// ```
+/// so that, as for a plain `async fn`, the call is counted and timed when the future is polled
+/// and its outcome is that of the awaited value, not of the construction of the box.
 pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
     let FnParts {
         attrs,
         prefix,
         sig,
-        block,
+        mut block,
     } = parts;
     let (outer, inner): (Vec<_>, Vec<_>) = attrs
         .into_iter()
         .partition(|a| matches!(a.style, syn::AttrStyle::Outer));
-    let body = match inst {
-        Instrumentation::Prologue(prologue) => {
-            let stmts = &block.stmts;
-            quote!(#prologue #(#stmts)*)
-        }
-        Instrumentation::Wrap { enter, finish } => wrap(&sig, &block, enter, finish),
+    let braces = block.brace_token.span.join();
+    let body = if let Some(AsyncTraitOutput(output)) = async_trait_output(&sig, &block) {
+        let future = async_trait_future(&mut block).expect("checked by `async_trait_output`");
+        let inner_body = instrument(inst, Run::Async, output, future.block.clone());
+        future.block = syn::parse_quote!({ #inner_body });
+        let stmts = &block.stmts;
+        quote!(#(#stmts)*)
+    } else {
+        let run = if sig.asyncness.is_some() {
+            Run::Async
+        } else if outer.iter().any(|a| a.path().is_ident("track_caller")) {
+            Run::Inline
+        } else {
+            Run::Closure
+        };
+        instrument(inst, run, pinned_return_type(&sig.output), block)
     };
     let mut out = TokenStream::new();
     for a in &outer {
@@ -158,35 +211,338 @@ pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
     }
     let mut group =
         proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#inner_tokens #body));
-    group.set_span(block.brace_token.span.join());
+    group.set_span(braces);
     out.extend([TokenTree::Group(group)]);
     out
 }
 
-fn wrap(sig: &Signature, block: &Block, enter: TokenStream, finish: TokenStream) -> TokenStream {
+/// The statements of an instrumented body.
+fn instrument(inst: Instrumentation, run: Run, output: Option<Type>, block: Block) -> TokenStream {
+    match inst {
+        Instrumentation::Prologue(prologue) => {
+            let (items, rest) = split_leading_items(&block.stmts);
+            quote!(#(#items)* #prologue #(#rest)*)
+        }
+        Instrumentation::Wrap { enter, finish } => wrap(run, output, block, enter, finish),
+    }
+}
+
+fn wrap(
+    run: Run,
+    output: Option<Type>,
+    mut block: Block,
+    enter: TokenStream,
+    finish: TokenStream,
+) -> TokenStream {
     let out = out_ident();
-    let pinned = pinned_return_type(&sig.output);
-    let fake_return = pinned.as_ref().map(fake_return_edge);
-    let annotation = pinned.as_ref().map(|ty| quote!(: #ty));
+    let annotation = output.as_ref().map(|ty| quote!(: #ty));
     let mixed = Span::mixed_site();
-    let run = if sig.asyncness.is_some() {
-        quote_spanned!(mixed=> async move { #fake_return #block }.await)
-    } else {
-        quote_spanned!(mixed=> ::errmon_runtime::__private::call_once(move || { #fake_return #block }))
+    let braces = block.brace_token.span.join();
+    let value = match run {
+        Run::Closure => {
+            let fake_return = output.as_ref().map(fake_return_edge);
+            let stmts = &block.stmts;
+            let body = generated_braces(braces, quote!(#(#stmts)*));
+            quote_spanned!(mixed=> ::errmon_runtime::__private::call_once(move || { #fake_return #body }))
+        }
+        Run::Async => {
+            let fake_return = output.as_ref().map(fake_return_edge);
+            let stmts = &block.stmts;
+            let body = generated_braces(braces, quote!(#(#stmts)*));
+            quote_spanned!(mixed=> async move { #fake_return #body }.await)
+        }
+        Run::Inline => {
+            let label = syn::Lifetime::new("'errmon_body", mixed);
+            let mut exits = Exits {
+                label: label.clone(),
+                errors: None,
+            };
+            exits.visit_block_mut(&mut block);
+            let errors = exits.errors.map(|e| e.to_compile_error());
+            // The edge also keeps the block from having type `!` when the body diverges
+            // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
+            let fake_break = output
+                .as_ref()
+                .map(|ty| fake_exit(ty, &quote_spanned!(mixed=> break #label)));
+            let (items, stmts) = split_leading_items(&block.stmts);
+            let body = generated_braces(braces, quote!(#(#items)* #fake_break #(#stmts)*));
+            quote_spanned!(mixed=> { #errors #label: #body })
+        }
     };
+    // `finish` is one statement; when the body diverges it is unreachable, and rustc reports
+    // only the first unreachable statement of a block.
     quote_spanned! {mixed=>
         #enter
-        #[allow(clippy::let_unit_value, clippy::let_with_type_underscore)]
-        let #out #annotation = #run;
+        let #out #annotation = #value;
+        #[allow(unreachable_code)]
         #finish
         #out
+    }
+}
+
+/// Braces around generated code wrapping a body: located where the user's braces are, so
+/// errors about the block's type point there, but marked as generated, so lints about the
+/// block itself (`unused_braces` on `fn one() -> u32 { 1 }`) do not fire.
+fn generated_braces(user_braces: Span, inner: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, inner);
+    group.set_span(Span::mixed_site().located_at(user_braces));
+    TokenTree::Group(group).into()
+}
+
+/// The items a body starts with, and the rest: generated statements go between them, so that
+/// clippy's `items_after_statements` does not fire on the user's items.
+fn split_leading_items(stmts: &[Stmt]) -> (&[Stmt], &[Stmt]) {
+    let items = stmts
+        .iter()
+        .take_while(|s| matches!(s, Stmt::Item(_)))
+        .count();
+    stmts.split_at(items)
+}
+
+/// Rewrites the ways out of a `#[track_caller]` body that runs inline in the block labeled
+/// `label`, so that they reach the code after it: `return v` becomes `break 'label v`, and
+/// `e?` becomes the stable spelling of its desugaring (see `errmon_runtime::__private::Branch`):
+///
+/// ```text
+/// match Branch::branch(e) {
+///     ControlFlow::Continue(v) => v,
+///     ControlFlow::Break(r) => break 'label FromResidual::from_residual(r),
+/// }
+/// ```
+///
+/// Closures, `async` blocks, `const` blocks and nested items keep their own `return` and `?`.
+/// Macro arguments are rewritten when they parse as expressions (`format!("{}", x?)`); other
+/// macro input that contains `return` or `?` is an error, since the wrapper would not see those
+/// exits. A macro that expands to a `return` it does not show (`anyhow::bail!`) is not seen.
+struct Exits {
+    label: syn::Lifetime,
+    errors: Option<syn::Error>,
+}
+
+impl Exits {
+    fn visit_macro_input(&mut self, mac: &mut syn::Macro) {
+        if !mentions_exit(mac.tokens.clone()) {
+            return;
+        }
+        let list = Punctuated::<Expr, Token![,]>::parse_terminated;
+        if let Ok(mut args) = list.parse2(mac.tokens.clone()) {
+            for arg in &mut args {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = args.into_token_stream();
+            return;
+        }
+        // `vec![e; n]`
+        let repeat = |input: syn::parse::ParseStream| {
+            let value: Expr = input.parse()?;
+            let semi: Token![;] = input.parse()?;
+            let len: Expr = input.parse()?;
+            Ok((value, semi, len))
+        };
+        if let Ok((mut value, semi, mut len)) = repeat.parse2(mac.tokens.clone()) {
+            self.visit_expr_mut(&mut value);
+            self.visit_expr_mut(&mut len);
+            mac.tokens = quote!(#value #semi #len);
+            return;
+        }
+        let e = syn::Error::new_spanned(
+            &*mac,
+            "#[monitored] cannot see a `return` or `?` inside this macro call, whose input is not a list of expressions, in a #[track_caller] fn; move the `return` or `?` out of the macro call",
+        );
+        match &mut self.errors {
+            Some(errors) => errors.combine(e),
+            None => self.errors = Some(e),
+        }
+    }
+
+    fn question_mark(&self, t: syn::ExprTry) -> Expr {
+        let span = t.question_token.span;
+        let mixed = Span::mixed_site();
+        let value = syn::Ident::new("errmon_value", mixed);
+        let residual = syn::Ident::new("errmon_residual", mixed);
+        let label = &self.label;
+        // The trait paths carry the span of the `?`, so a type error points at it.
+        let branch = quote_spanned!(span=> ::errmon_runtime::__private::Branch::branch);
+        // Qualified, since syn would read `break 'label ::path` as a labeled loop.
+        let from_residual = quote_spanned!(span=>
+            <_ as ::errmon_runtime::__private::FromResidual<_>>::from_residual);
+        let mut m: syn::ExprMatch = syn::parse_quote_spanned! {mixed=>
+            match #branch(()) {
+                ::core::ops::ControlFlow::Continue(#value) => #value,
+                ::core::ops::ControlFlow::Break(#residual) => break #label #from_residual(#residual),
+            }
+        };
+        let Expr::Call(call) = &mut *m.expr else {
+            unreachable!("parsed above as a call")
+        };
+        call.args = std::iter::once(*t.expr).collect();
+        m.attrs = t.attrs;
+        Expr::Match(m)
+    }
+}
+
+impl VisitMut for Exits {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            // They have their own `return` and `?`.
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => return,
+            Expr::Macro(m) => return self.visit_macro_input(&mut m.mac),
+            _ => {}
+        }
+        visit_mut::visit_expr_mut(self, e);
+        let placeholder = Expr::Verbatim(TokenStream::new());
+        match std::mem::replace(e, placeholder) {
+            Expr::Return(r) => {
+                *e = Expr::Break(syn::ExprBreak {
+                    attrs: r.attrs,
+                    break_token: Token![break](r.return_token.span),
+                    label: Some(self.label.clone()),
+                    expr: r.expr.map(|v| Box::new(unambiguous_break_value(*v))),
+                });
+            }
+            Expr::Try(t) => *e = self.question_mark(t),
+            other => *e = other,
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, s: &mut Stmt) {
+        match s {
+            Stmt::Macro(m) => self.visit_macro_input(&mut m.mac),
+            Stmt::Item(_) => {}
+            _ => visit_mut::visit_stmt_mut(self, s),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    // Macros in patterns and types are left alone; those in expressions and statements are
+    // handled above.
+    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+}
+
+/// `break 'label ::path` is read by syn (though not by rustc) as a labeled loop `'label: ..`;
+/// an invisible group around such a value keeps the output readable by other attribute macros
+/// without the `unused_parens` warning real parentheses would get.
+fn unambiguous_break_value(value: Expr) -> Expr {
+    let starts_with_colon = value
+        .to_token_stream()
+        .into_iter()
+        .next()
+        .is_some_and(|tt| matches!(tt, TokenTree::Punct(p) if p.as_char() == ':'));
+    if !starts_with_colon {
+        return value;
+    }
+    Expr::Group(syn::ExprGroup {
+        attrs: Vec::new(),
+        group_token: syn::token::Group(Span::mixed_site()),
+        expr: Box::new(value),
+    })
+}
+
+/// Whether macro input contains a `return` or a `?` token.
+fn mentions_exit(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "return",
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Group(g) => mentions_exit(g.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
+/// The output type of a future that `#[async_trait]` built, when known.
+struct AsyncTraitOutput(Option<Type>);
+
+/// Recognises a method that `#[async_trait]` already expanded: a sync `fn` returning
+/// `Pin<Box<dyn Future<Output = R> + ..>>` whose body is `Box::pin(async move { .. })`.
+/// tracing-attributes recognises it the same way.
+fn async_trait_output(sig: &Signature, block: &Block) -> Option<AsyncTraitOutput> {
+    // `#[async_trait]` always adds this lifetime; a hand-written boxed future is left alone.
+    let marked = sig
+        .generics
+        .lifetimes()
+        .any(|l| l.lifetime.ident == "async_trait");
+    if sig.asyncness.is_some() || !marked {
+        return None;
+    }
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let Type::Path(pin) = &**ty else { return None };
+    if pin.path.segments.last()?.ident != "Pin" {
+        return None;
+    }
+    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let names: Vec<_> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if !names.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+        return None;
+    }
+    let Some(Expr::Async(future)) = call.args.first() else {
+        return None;
+    };
+    future.capture?;
+    // `syn::visit` is not enabled; a mutable visit of a copy finds the bound as well.
+    let mut finder = FutureOutput(None);
+    finder.visit_type_path_mut(&mut pin.clone());
+    let output = finder.0.map(|mut ty| {
+        ImplTraitToInfer.visit_type_mut(&mut ty);
+        ty
+    });
+    Some(AsyncTraitOutput(output))
+}
+
+/// The `async move` block of a body recognised by [`async_trait_output`].
+fn async_trait_future(block: &mut Block) -> Option<&mut syn::ExprAsync> {
+    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.first_mut() else {
+        return None;
+    };
+    match call.args.first_mut() {
+        Some(Expr::Async(future)) => Some(future),
+        _ => None,
+    }
+}
+
+/// Finds `Output = R` in `Pin<Box<dyn Future<Output = R> + ..>>`.
+struct FutureOutput(Option<Type>);
+
+impl VisitMut for FutureOutput {
+    fn visit_trait_bound_mut(&mut self, bound: &mut syn::TraitBound) {
+        let Some(last) = bound.path.segments.last() else {
+            return;
+        };
+        if last.ident != "Future" {
+            return;
+        }
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            for arg in &args.args {
+                if let syn::GenericArgument::AssocType(assoc) = arg {
+                    if assoc.ident == "Output" {
+                        self.0 = Some(assoc.ty.clone());
+                    }
+                }
+            }
+        }
     }
 }
 
 /// Gives the wrapped body a return edge of the function's return type, so `?` conversions and
 /// `.collect()` in the body infer as they did before, also in `async` blocks, whose output type
 /// is otherwise inferred from the body alone.
-fn fake_return_edge(ty: &Type) -> TokenStream {
+pub(crate) fn fake_return_edge(ty: &Type) -> TokenStream {
+    fake_exit(ty, &quote_spanned!(Span::mixed_site()=> return))
+}
+
+/// `if false { let v: ty = loop {}; <exit> v; }`: an exit of type `ty` that never runs.
+fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
     let ret = format_ident!("errmon_fake_return", span = Span::mixed_site());
     quote_spanned! {Span::mixed_site()=>
         #[allow(
@@ -201,14 +557,14 @@ fn fake_return_edge(ty: &Type) -> TokenStream {
         )]
         if false {
             let #ret: #ty = loop {};
-            return #ret;
+            #exit #ret;
         }
     }
 }
 
 /// The return type as it can be written in a `let`: `()` for none, with every `impl Trait`
 /// replaced by `_` (`Result<impl Iterator, E>` pins `Result<_, E>`).
-fn pinned_return_type(output: &ReturnType) -> Option<Type> {
+pub(crate) fn pinned_return_type(output: &ReturnType) -> Option<Type> {
     match output {
         ReturnType::Default => Some(syn::parse_quote!(())),
         ReturnType::Type(_, ty) => {
