@@ -69,14 +69,8 @@ impl FnParts {
         s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
     }
 
-    /// `-> !`, also as the output of a future built by `#[async_trait]`.
     pub(crate) fn returns_never(&self) -> bool {
-        let output = match async_trait_output(&self.sig, &self.block) {
-            Some(AsyncTraitOutput(Some(ty))) => return matches!(ty, Type::Never(_)),
-            Some(AsyncTraitOutput(None)) => return false,
-            None => &self.sig.output,
-        };
-        matches!(output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
+        matches!(&self.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
     }
 }
 
@@ -185,7 +179,14 @@ pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
     let braces = block.brace_token.span.join();
     let body = if let Some(AsyncTraitOutput(output)) = async_trait_output(&sig, &block) {
         let future = async_trait_future(&mut block).expect("checked by `async_trait_output`");
-        let inner_body = instrument(inst, Run::Async, output, future.block.clone());
+        // `#[async_trait]` already moved every argument into its block, as locals.
+        let inner_body = instrument(
+            inst,
+            Run::Async,
+            output,
+            future.block.clone(),
+            TokenStream::new(),
+        );
         future.block = syn::parse_quote!({ #inner_body });
         let stmts = &block.stmts;
         quote!(#(#stmts)*)
@@ -197,7 +198,8 @@ pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
         } else {
             Run::Closure
         };
-        instrument(inst, run, pinned_return_type(&sig.output), block)
+        let captures = capture_in_drop_order(&sig, &block);
+        instrument(inst, run, pinned_return_type(&sig.output), block, captures)
     };
     let mut out = TokenStream::new();
     for a in &outer {
@@ -217,13 +219,21 @@ pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
 }
 
 /// The statements of an instrumented body.
-fn instrument(inst: Instrumentation, run: Run, output: Option<Type>, block: Block) -> TokenStream {
+fn instrument(
+    inst: Instrumentation,
+    run: Run,
+    output: Option<Type>,
+    block: Block,
+    captures: TokenStream,
+) -> TokenStream {
     match inst {
         Instrumentation::Prologue(prologue) => {
             let (items, rest) = split_leading_items(&block.stmts);
             quote!(#(#items)* #prologue #(#rest)*)
         }
-        Instrumentation::Wrap { enter, finish } => wrap(run, output, block, enter, finish),
+        Instrumentation::Wrap { enter, finish } => {
+            wrap(run, output, block, captures, enter, finish)
+        }
     }
 }
 
@@ -231,6 +241,7 @@ fn wrap(
     run: Run,
     output: Option<Type>,
     mut block: Block,
+    captures: TokenStream,
     enter: TokenStream,
     finish: TokenStream,
 ) -> TokenStream {
@@ -243,13 +254,13 @@ fn wrap(
             let fake_return = output.as_ref().map(fake_return_edge);
             let stmts = &block.stmts;
             let body = generated_braces(braces, quote!(#(#stmts)*));
-            quote_spanned!(mixed=> ::errmon_runtime::__private::call_once(move || { #fake_return #body }))
+            quote_spanned!(mixed=> ::errmon_runtime::__private::call_once(move || { #captures #fake_return #body }))
         }
         Run::Async => {
             let fake_return = output.as_ref().map(fake_return_edge);
             let stmts = &block.stmts;
             let body = generated_braces(braces, quote!(#(#stmts)*));
-            quote_spanned!(mixed=> async move { #fake_return #body }.await)
+            quote_spanned!(mixed=> async move { #captures #fake_return #body }.await)
         }
         Run::Inline => {
             let label = syn::Lifetime::new("'errmon_body", mixed);
@@ -277,6 +288,72 @@ fn wrap(
         #[allow(unreachable_code)]
         #finish
         #out
+    }
+}
+
+/// Makes a closure or `async` block that runs a body drop the arguments as the function would.
+///
+/// A function drops its arguments after the body's locals, last argument first. A `move`
+/// closure or `async move` block drops what it captured in the order the body first mentions
+/// it, and does not capture what the body does not mention. Mentioning the arguments last-first
+/// before the body gives it the function's order:
+///
+/// Input:  `fn f(a: A, (b, c): (B, C), unused: D) { body }`
+/// Output: `let _ = (&c, &b, &a);` as the first statement of the closure or `async` block
+///
+/// Arguments the body never names are left out, so their `unused_variables` warning still
+/// fires; they, `_` arguments and the `..` rest of destructured arguments are dropped after
+/// the others, when the function returns.
+fn capture_in_drop_order(sig: &Signature, block: &Block) -> TokenStream {
+    let mut bindings = Vec::new();
+    for arg in &sig.inputs {
+        match arg {
+            syn::FnArg::Receiver(r) => bindings.push(syn::Ident::new("self", r.self_token.span)),
+            syn::FnArg::Typed(t) => pattern_bindings(&t.pat, &mut bindings),
+        }
+    }
+    let mut named = std::collections::HashSet::new();
+    idents_in(block.to_token_stream(), &mut named);
+    let mentioned: Vec<_> = bindings
+        .into_iter()
+        .rev()
+        .filter(|b| named.contains(&b.to_string()))
+        .collect();
+    if mentioned.is_empty() {
+        return TokenStream::new();
+    }
+    quote_spanned!(Span::mixed_site()=> let _ = (#(&#mentioned,)*);)
+}
+
+/// The variables a parameter pattern binds, in order.
+fn pattern_bindings(pat: &syn::Pat, out: &mut Vec<syn::Ident>) {
+    match pat {
+        syn::Pat::Ident(p) => {
+            out.push(p.ident.clone());
+            if let Some((_, sub)) = &p.subpat {
+                pattern_bindings(sub, out);
+            }
+        }
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| pattern_bindings(&f.pat, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        syn::Pat::Reference(r) => pattern_bindings(&r.pat, out),
+        syn::Pat::Paren(p) => pattern_bindings(&p.pat, out),
+        syn::Pat::Type(t) => pattern_bindings(&t.pat, out),
+        _ => {}
+    }
+}
+
+fn idents_in(tokens: TokenStream, out: &mut std::collections::HashSet<String>) {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            TokenTree::Group(g) => idents_in(g.stream(), out),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
     }
 }
 
@@ -356,20 +433,18 @@ impl Exits {
     }
 
     fn question_mark(&self, t: syn::ExprTry) -> Expr {
-        let span = t.question_token.span;
-        let mixed = Span::mixed_site();
-        let value = syn::Ident::new("errmon_value", mixed);
-        let residual = syn::Ident::new("errmon_residual", mixed);
+        // Generated tokens located at the `?`, so that a type error (`?` on a type that is not
+        // `Try`, an error without `From`) points at it, once.
+        let at = Span::mixed_site().located_at(t.question_token.span);
+        let value = syn::Ident::new("errmon_value", at);
+        let residual = syn::Ident::new("errmon_residual", at);
         let label = &self.label;
-        // The trait paths carry the span of the `?`, so a type error points at it.
-        let branch = quote_spanned!(span=> ::errmon_runtime::__private::Branch::branch);
         // Qualified, since syn would read `break 'label ::path` as a labeled loop.
-        let from_residual = quote_spanned!(span=>
-            <_ as ::errmon_runtime::__private::FromResidual<_>>::from_residual);
-        let mut m: syn::ExprMatch = syn::parse_quote_spanned! {mixed=>
-            match #branch(()) {
+        let mut m: syn::ExprMatch = syn::parse_quote_spanned! {at=>
+            match ::errmon_runtime::__private::Branch::branch(()) {
                 ::core::ops::ControlFlow::Continue(#value) => #value,
-                ::core::ops::ControlFlow::Break(#residual) => break #label #from_residual(#residual),
+                ::core::ops::ControlFlow::Break(#residual) => break #label
+                    <_ as ::errmon_runtime::__private::FromResidual<_>>::from_residual(#residual),
             }
         };
         let Expr::Call(call) = &mut *m.expr else {

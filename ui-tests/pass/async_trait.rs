@@ -152,6 +152,29 @@ impl Repo for TimedFirst {
     }
 }
 
+/// `?Send` futures, a generic method and a default method of the trait itself.
+#[async_trait(?Send)]
+trait Render {
+    async fn render<D: std::fmt::Display>(&self, d: D) -> String;
+
+    #[monitored]
+    async fn twice(&self, s: &str) -> String {
+        YieldOnce(false).await;
+        s.repeat(2)
+    }
+}
+
+struct Local(std::rc::Rc<str>);
+
+#[async_trait(?Send)]
+impl Render for Local {
+    #[monitored]
+    async fn render<D: std::fmt::Display>(&self, d: D) -> String {
+        YieldOnce(false).await;
+        format!("{}{d}", self.0)
+    }
+}
+
 fn snap(function: &str, kind: Kind) -> Snapshot {
     sites::all()
         .into_iter()
@@ -256,4 +279,11 @@ pub fn main() {
     // Two awaited calls and one dropped while pending; the unpolled future is not a call.
     assert_eq!(timed("TimedFirst::get") - durations, 3);
     assert_eq!(calls("TimedFirst::get") - called, 3);
+
+    let local = Local("#".into());
+    let before = [counts("render"), counts("twice")];
+    assert_eq!(block_on(local.render(5)), "#5");
+    assert_eq!(block_on(local.twice("ab")), "abab");
+    assert_eq!(delta(before[0], counts("render")), [1, 1, 0, 0, 1]);
+    assert_eq!(delta(before[1], counts("twice")), [1, 1, 0, 0, 1]);
 }

@@ -2,7 +2,10 @@
 //! they panic as before, with no `unreachable_code` warning from the attributes.
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
-use std::panic::catch_unwind;
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::UnwindSafe;
+use std::sync::Once;
 
 use errmon_runtime::{count_calls, monitored, timed};
 
@@ -68,7 +71,28 @@ impl Plan for Nothing {
     }
 }
 
-fn panic_message(r: Result<impl Sized, Box<dyn std::any::Any + Send>>) -> String {
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `catch_unwind` without printing the expected panic (other threads' panics still print).
+fn catch_unwind<R>(f: impl FnOnce() -> R + UnwindSafe) -> Result<R, Box<dyn Any + Send>> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    result
+}
+
+fn panic_message(r: Result<impl Sized, Box<dyn Any + Send>>) -> String {
     let e = r.err().expect("the call panics");
     e.downcast_ref::<String>()
         .cloned()

@@ -162,6 +162,16 @@ fn diverges(message: &str) -> u32 {
     panic!("{message}")
 }
 
+#[monitored]
+#[track_caller]
+fn up_to(n: u32) -> impl Iterator<Item = (u32, Here)> {
+    let at = here();
+    if n == 0 {
+        return None.into_iter().flatten();
+    }
+    Some((0..n).map(move |i| (i, at))).into_iter().flatten()
+}
+
 struct Checker(bool);
 
 impl Checker {
@@ -293,4 +303,14 @@ pub fn main() {
 
     let (panicked_at, line) = (panic_line(|| diverges("boom")), line!());
     assert_eq!(panicked_at, Some(line));
+
+    let (items, line) = (up_to(2).collect::<Vec<_>>(), line!());
+    assert_eq!(
+        items
+            .iter()
+            .map(|(i, at)| (*i, at.line()))
+            .collect::<Vec<_>>(),
+        [(0, line), (1, line)]
+    );
+    assert_eq!(up_to(0).count(), 0);
 }

@@ -13,6 +13,8 @@ mod borrows;
 mod derive_error_kind;
 #[path = "../pass/destructured.rs"]
 mod destructured;
+#[path = "../pass/drop_order.rs"]
+mod drop_order;
 #[path = "../pass/early_return.rs"]
 mod early_return;
 #[path = "../pass/extern_c.rs"]
@@ -53,6 +55,7 @@ const INCLUDED: &[&str] = &[
     "borrows",
     "derive_error_kind",
     "destructured",
+    "drop_order",
     "early_return",
     "extern_c",
     "generics",
@@ -94,6 +97,11 @@ fn derive_error_kind_behaves() {
 #[test]
 fn destructured_behaves() {
     destructured::main();
+}
+
+#[test]
+fn drop_order_behaves() {
+    drop_order::main();
 }
 
 #[test]
