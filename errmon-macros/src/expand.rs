@@ -150,13 +150,14 @@ enum Run {
 /// #[attrs] pub fn f(x: T) -> R {
 ///     #![inner]
 ///     enter
-///     let out: R = call_once(move || { <fake return edge: R>; body });
+///     let out: R = call_once(move || { let _ = (&x,); <fake return edge: R>; { body } });
 ///     finish
 ///     out
 /// }
 /// ```
-/// and async: the same with `async move { <fake return edge: R>; body }.await` as the body. For
-/// a sync `#[track_caller]` function, see [`Run::Inline`] and [`Exits`].
+/// and async: the same with `async move { .. }.await` as the value. The first statement fixes
+/// the order in which arguments are dropped ([`capture_in_drop_order`]). For a sync
+/// `#[track_caller]` function, see [`Run::Inline`] and [`Exits`].
 ///
 /// A function that `#[async_trait]` expanded first is instrumented inside its future:
 /// ```text
@@ -187,7 +188,7 @@ pub(crate) fn rewrite(parts: FnParts, inst: Instrumentation) -> TokenStream {
             future.block.clone(),
             TokenStream::new(),
         );
-        future.block = syn::parse_quote!({ #inner_body });
+        future.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner_body), None)];
         let stmts = &block.stmts;
         quote!(#(#stmts)*)
     } else {
@@ -282,10 +283,11 @@ fn wrap(
     };
     // `finish` is one statement; when the body diverges it is unreachable, and rustc reports
     // only the first unreachable statement of a block.
+    let allow = (!finish.is_empty()).then(|| quote_spanned!(mixed=> #[allow(unreachable_code)]));
     quote_spanned! {mixed=>
         #enter
         let #out #annotation = #value;
-        #[allow(unreachable_code)]
+        #allow
         #finish
         #out
     }
@@ -345,15 +347,32 @@ fn pattern_bindings(pat: &syn::Pat, out: &mut Vec<syn::Ident>) {
     }
 }
 
+/// The identifiers in `tokens` that may name a local variable: not those after `.` (a field or
+/// method, as in `p.x`) or `::` (a path segment).
 fn idents_in(tokens: TokenStream, out: &mut std::collections::HashSet<String>) {
+    let mut after_dot_or_path = false;
+    let mut prev_colon = false;
     for tt in tokens {
-        match tt {
+        let (dot_or_path, colon) = match &tt {
             TokenTree::Ident(i) => {
-                out.insert(i.to_string());
+                if !after_dot_or_path {
+                    out.insert(i.to_string());
+                }
+                (false, false)
             }
-            TokenTree::Group(g) => idents_in(g.stream(), out),
-            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
-        }
+            TokenTree::Group(g) => {
+                idents_in(g.stream(), out);
+                (false, false)
+            }
+            TokenTree::Punct(p) => match p.as_char() {
+                '.' => (true, false),
+                ':' => (prev_colon, true),
+                _ => (false, false),
+            },
+            TokenTree::Literal(_) => (false, false),
+        };
+        after_dot_or_path = dot_or_path;
+        prev_colon = colon;
     }
 }
 
