@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use errmon_runtime::{Config, ErrorKind, InstallGuard, count_calls, monitored, timed};
+use errmon_runtime::{Config, ErrorKind, InstallGuard, count_calls, monitored, retry, timed};
 use support::{get, scrape, which};
 
 /// The tool's path, or `None` after printing why the test is skipped.
@@ -60,6 +60,16 @@ fn heartbeat() {}
 #[allow(dead_code)]
 fn never_called() {}
 
+/// Fails on odd numbers: two attempts each, then gives up.
+#[retry(attempts = 2, backoff = constant(delay = "1ms"), jitter = none)]
+fn flaky(n: u32) -> Result<u32, JobError> {
+    if n % 2 == 1 {
+        Err(JobError::TimedOut)
+    } else {
+        Ok(n)
+    }
+}
+
 fn endpoint() -> SocketAddr {
     static GUARD: OnceLock<InstallGuard> = OnceLock::new();
     GUARD
@@ -68,6 +78,7 @@ fn endpoint() -> SocketAddr {
                 let _ = work(n);
                 render(n);
                 heartbeat();
+                let _ = flaky(n);
             }
             let guard = Config::default()
                 .listen("127.0.0.1:0")
@@ -260,6 +271,9 @@ fn prometheus_scrapes_the_endpoint_and_answers_queries() {
         ),
         (r#"errmon_calls_total{function="heartbeat"}"#, "5"),
         (r#"errmon_calls_total{function="never_called"}"#, "0"),
+        (r#"errmon_retry_attempts_total{function="flaky"}"#, "7"),
+        (r#"errmon_retries_total{function="flaky"}"#, "2"),
+        (r#"errmon_retries_exhausted_total{function="flaky"}"#, "2"),
         (r#"itest_jobs_total{queue="fast"}"#, "3"),
         (r#"itest_job_duration_seconds_bucket{le="1"}"#, "3"),
         (
