@@ -7,7 +7,10 @@ pub(crate) fn parse(text: &str) -> Result<u64, String> {
         return Err("expected a duration such as \"250ms\", \"2s\" or \"1m\"".to_owned());
     }
     if t.starts_with('-') {
-        return Err(format!("`{t}`: a duration cannot be negative"));
+        let positive = t.trim_start_matches('-').trim_start();
+        return Err(format!(
+            "a duration cannot be negative: write \"{positive}\" instead of \"{t}\""
+        ));
     }
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -22,12 +25,13 @@ pub(crate) fn parse(text: &str) -> Result<u64, String> {
         "h" => 3600e9,
         "" => {
             return Err(format!(
-                "`{t}` has no unit: write it with one of ns, us, ms, s, m, h (like \"{t}ms\")"
+                "`{t}` has no unit: use ns, us, ms, s, m or h, like \"{t}ms\""
             ));
         }
         other => {
+            let number = if number.is_empty() { "250" } else { number };
             return Err(format!(
-                "unknown unit `{other}` in `{t}`: use ns, us, ms, s, m or h (like \"250ms\")"
+                "unknown unit `{other}` in `{t}`: use ns, us, ms, s, m or h, like \"{number}ms\""
             ));
         }
     };
@@ -36,7 +40,9 @@ pub(crate) fn parse(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("`{t}` does not start with a number: write it like \"250ms\""))?;
     let ns = value * unit_ns;
     if !ns.is_finite() || ns >= u64::MAX as f64 {
-        return Err(format!("`{t}` is too long"));
+        return Err(format!(
+            "`{t}` is too long: a duration must be under 584 years"
+        ));
     }
     Ok(ns.round() as u64)
 }

@@ -26,7 +26,7 @@
 //! body so each attempt gets its own clone.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
@@ -97,15 +97,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     if !returns_result(&f.sig.output) {
-        let span = match &f.sig.output {
-            ReturnType::Type(_, ty) => ty.span(),
-            ReturnType::Default => f.sig.ident.span(),
-        };
-        errors.add(
-            span,
-            "#[retry] retries on `Err`, so the function must return a `Result` \
-             (or an alias named `Result`, such as `io::Result<T>`)",
-        );
+        let msg = "#[retry] retries on `Err`, so the function must return a `Result` \
+                   (or an alias named `Result`, such as `io::Result<T>`)";
+        match &f.sig.output {
+            ReturnType::Type(_, ty) => errors.add(&**ty, msg),
+            ReturnType::Default => errors.add(&f.sig.ident, msg),
+        }
     }
     if errors.len() > 0 {
         return with_errors(errors, item);
@@ -269,22 +266,30 @@ fn policy_tokens(args: &RetryArgs) -> TokenStream {
     p
 }
 
-/// Statements giving each attempt its own copy of every by-value argument, spanned on the
-/// argument so a missing `Clone` points there; and whether `self` is taken by value.
+/// Statements giving each attempt its own copy of every by-value argument, and whether `self`
+/// is taken by value. A missing `Clone` is reported on the argument by `RetryClone`'s own
+/// message, label and note, which rustc only shows when the type is named in the call:
+///
+/// Input:  `fn send(request: Request)`
+/// Output: `let request = <Request as RetryClone>::retry_clone(&request);`, the type located at
+///         `request`. Inferred from `&request` instead, the error would come with rustc's
+///         generic label and a suggestion to write `&request: Request` in the signature.
 fn per_attempt_copies(sig: &syn::Signature) -> (Vec<TokenStream>, bool) {
     let mut out = Vec::new();
     let mut renames_self = false;
+    let own: Vec<&Ident> = sig
+        .generics
+        .lifetimes()
+        .map(|l| &l.lifetime.ident)
+        .collect();
     for arg in &sig.inputs {
         match arg {
             FnArg::Receiver(r) => {
                 if !matches!(*r.ty, Type::Reference(_)) {
                     renames_self = true;
                     let this = Ident::new("__errmon_self", Span::call_site());
-                    let m = r.mutability;
-                    let span = r.self_token.span;
-                    out.push(quote_spanned! {span=>
-                        let #m #this = ::errmon_runtime::__private::RetryClone::retry_clone(&self);
-                    });
+                    let from = Ident::new("self", r.self_token.span);
+                    out.push(copy(&this, r.mutability, &from, Some(&r.ty), &own));
                 }
             }
             FnArg::Typed(t) => {
@@ -292,17 +297,130 @@ fn per_attempt_copies(sig: &syn::Signature) -> (Vec<TokenStream>, bool) {
                     continue;
                 }
                 let mut bindings = Vec::new();
-                collect_bindings(&t.pat, &mut bindings);
-                for (ident, m) in bindings {
-                    let span = ident.span();
-                    out.push(quote_spanned! {span=>
-                        let #m #ident = ::errmon_runtime::__private::RetryClone::retry_clone(&#ident);
-                    });
+                typed_bindings(&t.pat, Some(&t.ty), &mut bindings);
+                for (ident, m, ty) in bindings {
+                    out.push(copy(&ident, m, &ident, ty, &own));
                 }
             }
         }
     }
     (out, renames_self)
+}
+
+/// `let <m> <to> = <<ty> as RetryClone>::retry_clone(&<from>);`, spanned on `from`. The type is
+/// left to inference when it cannot be named in the body (`impl Trait`) or is not known (a
+/// binding inside a destructuring pattern). The function's own lifetimes become `'_`, so that
+/// naming them here does not silence clippy's `needless_lifetimes` on the user's signature.
+fn copy(
+    to: &Ident,
+    m: Option<Token![mut]>,
+    from: &Ident,
+    ty: Option<&Type>,
+    own_lifetimes: &[&Ident],
+) -> TokenStream {
+    let span = from.span();
+    let trait_path = quote_spanned!(span=> ::errmon_runtime::__private::RetryClone);
+    match ty.filter(|ty| !mentions_impl(ty.to_token_stream())) {
+        Some(ty) => {
+            let ty = elide(ty.to_token_stream(), own_lifetimes);
+            let ty = locate(ty, span);
+            quote_spanned! {span=>
+                let #m #to = <#ty as #trait_path>::retry_clone(&#from);
+            }
+        }
+        None => quote_spanned! {span=>
+            let #m #to = #trait_path::retry_clone(&#from);
+        },
+    }
+}
+
+/// The by-value bindings of a parameter pattern, each with its type where the pattern shows it:
+/// `(host, request): (String, Request)` gives `host: String` and `request: Request`.
+fn typed_bindings<'a>(
+    pat: &Pat,
+    ty: Option<&'a Type>,
+    out: &mut Vec<(Ident, Option<Token![mut]>, Option<&'a Type>)>,
+) {
+    let ty = ty.map(|mut ty| {
+        while let Type::Paren(syn::TypeParen { elem, .. })
+        | Type::Group(syn::TypeGroup { elem, .. }) = ty
+        {
+            ty = elem;
+        }
+        ty
+    });
+    match (pat, ty) {
+        (Pat::Ident(p), _) if p.by_ref.is_none() => {
+            out.push((p.ident.clone(), p.mutability, ty));
+            if let Some((_, sub)) = &p.subpat {
+                typed_bindings(sub, None, out);
+            }
+        }
+        (Pat::Tuple(p), Some(Type::Tuple(t)))
+            if p.elems.len() == t.elems.len()
+                && !p.elems.iter().any(|e| matches!(e, Pat::Rest(_))) =>
+        {
+            for (p, t) in p.elems.iter().zip(&t.elems) {
+                typed_bindings(p, Some(t), out);
+            }
+        }
+        (Pat::Paren(p), _) => typed_bindings(&p.pat, ty, out),
+        _ => {
+            let mut bindings = Vec::new();
+            collect_bindings(pat, &mut bindings);
+            out.extend(bindings.into_iter().map(|(i, m)| (i, m, None)));
+        }
+    }
+}
+
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "impl",
+        TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
+    })
+}
+
+/// Replaces the lifetimes named in `own` with `'_`.
+fn elide(tokens: TokenStream, own: &[&Ident]) -> TokenStream {
+    let mut after_quote = false;
+    tokens
+        .into_iter()
+        .map(|tt| {
+            let was_after_quote = std::mem::replace(
+                &mut after_quote,
+                matches!(&tt, TokenTree::Punct(p) if p.as_char() == '\''),
+            );
+            match tt {
+                TokenTree::Ident(i) if was_after_quote && own.iter().any(|o| **o == i) => {
+                    TokenTree::Ident(Ident::new("_", i.span()))
+                }
+                TokenTree::Group(g) => {
+                    let mut n = proc_macro2::Group::new(g.delimiter(), elide(g.stream(), own));
+                    n.set_span(g.span());
+                    TokenTree::Group(n)
+                }
+                other => other,
+            }
+        })
+        .collect()
+}
+
+/// Moves every token to `at` for error locations, keeping each token's own name resolution.
+fn locate(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut n = proc_macro2::Group::new(g.delimiter(), locate(g.stream(), at));
+                n.set_span(g.span().located_at(at));
+                tt = TokenTree::Group(n);
+            } else {
+                tt.set_span(tt.span().located_at(at));
+            }
+            tt
+        })
+        .collect()
 }
 
 /// A `mut` by-value parameter is now mutated through its per-attempt copy, which keeps the `mut`
@@ -406,7 +524,8 @@ impl RetryArgs {
                 if n == 0 {
                     return Err(syn::Error::new(
                         lit.span(),
-                        "`attempts` counts the first try, so it is at least 1 (1 means no retry)",
+                        "`attempts` counts the first try, so it is at least 1: write `attempts = 3` \
+                         for a first try and two retries, or `attempts = 1` for no retry",
                     ));
                 }
                 self.attempts = Some(n);
@@ -421,7 +540,7 @@ impl RetryArgs {
                 }
                 self.jitter = Some(j);
             }
-            "max_elapsed" => self.max_elapsed = Some(parse_duration(input)?.1),
+            "max_elapsed" => self.max_elapsed = Some(parse_duration(input, "max_elapsed")?.1),
             "when" => {
                 self.when = Some(args::parse_fn_path(
                     input,
@@ -443,13 +562,26 @@ impl RetryArgs {
     }
 }
 
-fn parse_duration(input: ParseStream) -> syn::Result<(LitStr, u64)> {
-    let lit: LitStr = input.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected a duration string such as \"250ms\", \"2s\" or \"1m\"",
-        )
-    })?;
+/// `key = "250ms"`, after the `=`.
+fn parse_duration(input: ParseStream, key: &str) -> syn::Result<(LitStr, u64)> {
+    if !input.peek(LitStr) {
+        let rest = args::rest_of_argument(input);
+        let number = match syn::parse2::<syn::Lit>(rest.clone()) {
+            Ok(syn::Lit::Int(i)) => Some(i.base10_digits().to_owned()),
+            Ok(syn::Lit::Float(f)) => Some(f.base10_digits().to_owned()),
+            _ => None,
+        };
+        let msg = match number {
+            Some(n) => format!(
+                "durations are strings with a unit: write `{key} = \"{n}s\"` or `{key} = \"{n}ms\"`"
+            ),
+            None => format!(
+                "`{key}` takes a duration string, such as `{key} = \"250ms\"`, \"2s\" or \"1m\""
+            ),
+        };
+        return Err(args::spanning(input, rest, msg));
+    }
+    let lit: LitStr = input.parse()?;
     let ns = duration::parse(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
     Ok((lit, ns))
 }
@@ -485,17 +617,19 @@ fn parse_backoff(input: ParseStream) -> syn::Result<Backoff> {
     let mut durations: Vec<(String, LitStr, u64)> = Vec::new();
     let mut factor: Option<f64> = None;
     if input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in input);
+        let group: proc_macro2::Group = input.parse()?;
         let mut seen: Vec<String> = Vec::new();
-        while !content.is_empty() {
-            let key = Ident::parse_any(&content)?;
+        let mut errors = Errors::default();
+        // Each key on its own, as the attribute's arguments are, so that one mistake inside the
+        // parentheses neither hides the others nor leaves tokens that syn reports again.
+        args::parse_arguments(group.stream(), &mut errors, |content| {
+            let key = Ident::parse_any(content)?;
             let name = key.to_string();
             if !allowed.contains(&name.as_str()) {
                 let mut msg = format!("`{k}` has no `{name}`");
                 match names::nearest(&name, allowed) {
                     Some(near) => msg.push_str(&format!("; did you mean `{near}`?")),
-                    None => msg.push_str(&format!("; it takes: {}", allowed.join(", "))),
+                    None => msg.push_str(&format!("; it takes {}", args::list(allowed))),
                 }
                 return Err(syn::Error::new(key.span(), msg));
             }
@@ -503,47 +637,34 @@ fn parse_backoff(input: ParseStream) -> syn::Result<Backoff> {
                 return Err(args::duplicate(&key));
             }
             seen.push(name.clone());
-            content.parse::<Token![=]>()?;
+            content
+                .parse::<Token![=]>()
+                .map_err(|e| syn::Error::new(e.span(), format!("expected `{name} = ...`")))?;
             if name == "factor" {
-                let lit: syn::Lit = content.parse()?;
-                let value = match &lit {
-                    syn::Lit::Float(f) => f.base10_parse::<f64>()?,
-                    syn::Lit::Int(i) => i.base10_parse::<f64>()?,
-                    _ => {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            "expected a number, such as `factor = 2.0`",
-                        ));
-                    }
-                };
-                if !(value >= 1.0 && value.is_finite()) {
-                    return Err(syn::Error::new(
-                        lit.span(),
-                        "`factor` must be at least 1.0, or delays would shrink",
-                    ));
-                }
-                factor = Some(value);
+                factor = Some(parse_factor(content)?);
             } else {
-                let (lit, ns) = parse_duration(&content)?;
+                let (lit, ns) = parse_duration(content, &name)?;
                 durations.push((name, lit, ns));
             }
-            if content.is_empty() {
-                break;
-            }
-            content.parse::<Token![,]>()?;
-        }
+            Ok(())
+        });
+        errors.finish()?;
     }
     let get = |n: &str| durations.iter().find(|(k, _, _)| k == n);
-    let initial =
-        get(if k == "constant" { "delay" } else { "initial" }).map_or(DEFAULT_INITIAL, |d| d.2);
+    let first = get(if k == "constant" { "delay" } else { "initial" });
+    let initial = first.map_or(DEFAULT_INITIAL, |d| d.2);
     let max = match get("max") {
         Some((_, lit, ns)) => {
             if *ns < initial {
+                let initial = match first {
+                    Some((_, i, _)) => format!("`initial = {}`", i.token()),
+                    None => "the default `initial` of 100ms".to_owned(),
+                };
                 return Err(syn::Error::new(
                     lit.span(),
                     format!(
-                        "`max` ({}) is below `initial`: the cap must be at least the first delay",
-                        lit.value()
+                        "`max = {}` is below {initial}: the cap must be at least the first delay; raise `max` or lower `initial`",
+                        lit.token()
                     ),
                 ));
             }
@@ -564,4 +685,28 @@ fn parse_backoff(input: ParseStream) -> syn::Result<Backoff> {
             max,
         },
     })
+}
+
+/// `factor = 2.0`: a number of at least 1.
+fn parse_factor(input: ParseStream) -> syn::Result<f64> {
+    const EXAMPLE: &str = "`factor = 2.0` to double each delay";
+    let rest = args::rest_of_argument(input);
+    let value = match syn::parse2::<syn::Lit>(rest.clone()) {
+        Ok(syn::Lit::Float(f)) => f.base10_parse::<f64>()?,
+        Ok(syn::Lit::Int(i)) => i.base10_parse::<f64>()?,
+        _ => {
+            let msg = format!("expected a number: write {EXAMPLE}");
+            return Err(args::spanning(input, rest, msg));
+        }
+    };
+    if !(value >= 1.0 && value.is_finite()) {
+        return Err(syn::Error::new_spanned(
+            rest,
+            format!(
+                "`factor` must be at least 1.0, or delays would shrink: write {EXAMPLE}, \
+                 or use `constant(delay = ...)` for equal delays"
+            ),
+        ));
+    }
+    Ok(value)
 }

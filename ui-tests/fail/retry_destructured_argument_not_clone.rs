@@ -1,0 +1,14 @@
+use errmon_runtime::retry;
+
+struct Request {
+    path: String,
+}
+
+#[retry(attempts = 3)]
+fn send((host, request): (String, Request)) -> Result<usize, String> {
+    Ok(host.len() + request.path.len())
+}
+
+fn main() {
+    let _ = send(("example.com".to_owned(), Request { path: "/".to_owned() }));
+}

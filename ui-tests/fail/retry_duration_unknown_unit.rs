@@ -1,0 +1,10 @@
+use errmon_runtime::retry;
+
+#[retry(backoff = constant(delay = "10x"))]
+fn fetch(id: u64) -> Result<u64, String> {
+    Ok(id)
+}
+
+fn main() {
+    let _ = fetch(1);
+}

@@ -1,0 +1,11 @@
+use errmon_runtime::retry;
+
+#[retry(attempts = 3)]
+#[retry(attempts = 5)]
+fn fetch(id: u64) -> Result<u64, String> {
+    Ok(id)
+}
+
+fn main() {
+    let _ = fetch(1);
+}

@@ -1,0 +1,15 @@
+use errmon_runtime::retry;
+
+fn is_transient(error: &String) -> bool {
+    error.contains("timeout")
+}
+
+#[retry(when = "is_transient")]
+fn fetch(id: u64) -> Result<u64, String> {
+    Ok(id)
+}
+
+fn main() {
+    let _ = fetch(1);
+    let _ = is_transient(&String::new());
+}
