@@ -520,7 +520,13 @@ impl RetryArgs {
                         "expected `attempts = <integer>`, such as `attempts = 3`",
                     )
                 })?;
-                let n: u32 = lit.base10_parse()?;
+                let n: u32 = lit.base10_parse().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`attempts` is too large: bound the retries by time with \
+                         `max_elapsed = \"30s\"` and keep `attempts` to a count such as 10",
+                    )
+                })?;
                 if n == 0 {
                     return Err(syn::Error::new(
                         lit.span(),
