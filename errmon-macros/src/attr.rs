@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{ImplItem, Item, ReturnType, Type};
+use syn::{ImplItem, Item, Type};
 
 use crate::args::{Args, Errors, Macro};
 use crate::expand::{self, FnParts, Instrumentation};
@@ -118,7 +118,7 @@ fn instrument_fn(
     }
     check_stacking(mac, &parts, errors);
     if let Some(p) = &args.predicate {
-        if returns_result(&parts.sig.output) {
+        if parts.value_type().as_ref().is_some_and(is_result) {
             errors.add(
                 &p.key,
                 format!(
@@ -339,11 +339,9 @@ pub(crate) fn is_named(attr: &syn::Attribute, name: &str) -> bool {
                 .is_some_and(|s| s.ident == "errmon_runtime" || s.ident == "errmon_macros"))
 }
 
-fn returns_result(output: &ReturnType) -> bool {
-    let ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    let Type::Path(p) = &**ty else { return false };
+/// `Result<T, E>`, or an alias named `Result` (`io::Result<T>`), as far as the tokens tell.
+pub(crate) fn is_result(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
     p.path.segments.last().is_some_and(|s| s.ident == "Result")
 }
 

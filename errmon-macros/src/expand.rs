@@ -69,6 +69,18 @@ impl FnParts {
         s.strip_prefix("r#").map_or(s.clone(), str::to_owned)
     }
 
+    /// The type of the value the call produces: the declared return type, or the output of the
+    /// future when `#[async_trait]` already turned the method into one.
+    pub(crate) fn value_type(&self) -> Option<Type> {
+        match async_trait_output(&self.sig, &self.block) {
+            Some(AsyncTraitOutput(output)) => output,
+            None => match &self.sig.output {
+                ReturnType::Default => None,
+                ReturnType::Type(_, ty) => Some((**ty).clone()),
+            },
+        }
+    }
+
     pub(crate) fn returns_never(&self) -> bool {
         matches!(&self.sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
     }

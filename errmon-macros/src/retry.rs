@@ -124,11 +124,7 @@ fn with_errors(errors: Errors, item: TokenStream) -> TokenStream {
 }
 
 fn returns_result(output: &ReturnType) -> bool {
-    let ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    let Type::Path(p) = &**ty else { return false };
-    p.path.segments.last().is_some_and(|s| s.ident == "Result")
+    matches!(output, ReturnType::Type(_, ty) if crate::attr::is_result(ty))
 }
 
 fn expand_fn(args: &RetryArgs, mut parts: FnParts) -> TokenStream {
