@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod buckets;
+mod errors;
 pub mod export;
 mod http;
 mod install;

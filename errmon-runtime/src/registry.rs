@@ -1,37 +1,23 @@
 //! The registry of every instrumented site and of the errors they returned.
 //!
 //! Sites register themselves on their first call, and statically at start-up through
-//! `inventory`, so functions appear (at zero) before they are first called. Errors are counted
-//! here, off the hot path: only calls that fail touch the map.
+//! `inventory`, so functions appear (at zero) before they are first called. Each site counts
+//! its own errors (see `errors::table`); the registry only finds the sites.
 
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use dashmap::DashMap;
 
-use crate::site::{MAX_ERROR_SERIES_PER_SITE, Site};
+use crate::site::Site;
 
 /// Links a site into the registry at start-up, before its function is first called.
 pub struct Registration(pub &'static Site);
 
 inventory::collect!(Registration);
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct ErrorKey {
-    site: usize,
-    type_name: &'static str,
-    kind: &'static str,
-}
-
-struct ErrorCount {
-    site: &'static Site,
-    count: AtomicU64,
-}
-
 #[derive(Default)]
 struct Registry {
     sites: DashMap<usize, &'static Site>,
-    errors: DashMap<ErrorKey, ErrorCount>,
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::default);
@@ -42,34 +28,6 @@ fn addr(site: &'static Site) -> usize {
 
 pub(crate) fn register(site: &'static Site) {
     REGISTRY.sites.entry(addr(site)).or_insert(site);
-}
-
-/// The label values errors fold into once a site has created too many error series.
-pub(crate) const OTHER: &str = "other";
-
-pub(crate) fn record_error(site: &'static Site, type_name: &'static str, kind: &'static str) {
-    let mut key = ErrorKey {
-        site: addr(site),
-        type_name,
-        kind,
-    };
-    if let Some(e) = REGISTRY.errors.get(&key) {
-        e.count.fetch_add(1, Relaxed);
-        return;
-    }
-    if site.error_series().fetch_add(1, Relaxed) >= MAX_ERROR_SERIES_PER_SITE {
-        key.type_name = OTHER;
-        key.kind = OTHER;
-    }
-    REGISTRY
-        .errors
-        .entry(key)
-        .or_insert_with(|| ErrorCount {
-            site,
-            count: AtomicU64::new(0),
-        })
-        .count
-        .fetch_add(1, Relaxed);
 }
 
 /// Every site known so far: those called at least once and those linked in at start-up.
@@ -94,16 +52,19 @@ pub struct ErrorSeries {
     pub count: u64,
 }
 
-/// Every error series so far.
+/// Every error series so far, in site order.
 pub fn errors() -> Vec<ErrorSeries> {
-    REGISTRY
-        .errors
-        .iter()
-        .map(|e| ErrorSeries {
-            site: e.value().site,
-            error_type: short_type_name(e.key().type_name),
-            error_kind: e.key().kind,
-            count: e.value().count.load(Relaxed),
+    sites()
+        .into_iter()
+        .flat_map(|site| {
+            site.error_series()
+                .into_iter()
+                .map(move |(type_name, kind, count)| ErrorSeries {
+                    site,
+                    error_type: short_type_name(type_name),
+                    error_kind: kind,
+                    count,
+                })
         })
         .collect()
 }

@@ -8,10 +8,11 @@
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::ptr;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Mutex, OnceLock};
 
 use crate::buckets;
+use crate::errors::table::ErrorTable;
 use crate::registry;
 
 /// What an attribute records at a site.
@@ -96,10 +97,6 @@ pub struct Site {
 /// Upper bound on shards per site: past it, threads share shards.
 const MAX_SHARDS: usize = 16;
 
-/// Error series (distinct type and kind pairs) a site may create before new ones fold into
-/// `other`.
-pub(crate) const MAX_ERROR_SERIES_PER_SITE: u32 = 32;
-
 #[repr(align(128))]
 struct CounterShard {
     calls: AtomicU64,
@@ -118,7 +115,8 @@ pub(crate) struct Cells {
     mask: usize,
     counters: Box<[CounterShard]>,
     hist: Box<[HistShard]>,
-    pub(crate) error_series: AtomicU32,
+    /// Created on the first error.
+    errors: OnceLock<ErrorTable>,
 }
 
 /// Totals of one site, summed over its shards.
@@ -150,12 +148,34 @@ impl Snapshot {
     }
 }
 
+/// Thread numbers pick shards. A number returns to the pool when its thread exits, so the
+/// threads alive at one time keep distinct small numbers and do not share a shard while there
+/// are enough shards; never reusing them would let short-lived threads push two long-lived
+/// ones onto the same shard.
 static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+static FREE_THREADS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 thread_local! {
     // const-initialised and without a destructor: reading it is one TLS load and never fails,
     // even while the thread is being torn down.
     static THREAD_INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    // Gives the number back when the thread exits; touched once per thread.
+    static RELEASE: ReleaseOnExit = const { ReleaseOnExit(Cell::new(usize::MAX)) };
+}
+
+struct ReleaseOnExit(Cell<usize>);
+
+impl Drop for ReleaseOnExit {
+    fn drop(&mut self) {
+        let i = self.0.get();
+        if i != usize::MAX {
+            // Later calls on this thread (other TLS destructors) fall back to shard 0.
+            let _ = THREAD_INDEX.try_with(|c| c.set(0));
+            if let Ok(mut free) = FREE_THREADS.lock() {
+                free.push(i);
+            }
+        }
+    }
 }
 
 #[inline]
@@ -164,13 +184,28 @@ fn thread_index() -> usize {
         .try_with(|c| {
             let i = c.get();
             if i != usize::MAX {
-                return i;
+                i
+            } else {
+                assign_thread_index(c)
             }
-            let i = NEXT_THREAD.fetch_add(1, Relaxed);
-            c.set(i);
-            i
         })
         .unwrap_or(0)
+}
+
+#[cold]
+#[inline(never)]
+fn assign_thread_index(cell: &Cell<usize>) -> usize {
+    // Lowest free number first, so numbers stay dense.
+    let reused = FREE_THREADS.lock().ok().and_then(|mut free| {
+        let (pos, _) = free.iter().enumerate().min_by_key(|&(_, &n)| n)?;
+        Some(free.swap_remove(pos))
+    });
+    let i = reused.unwrap_or_else(|| NEXT_THREAD.fetch_add(1, Relaxed));
+    cell.set(i);
+    if RELEASE.try_with(|r| r.0.set(i)).is_err() {
+        // The thread is exiting: the number cannot be given back, which only costs a number.
+    }
+    i
 }
 
 fn shard_count() -> usize {
@@ -208,19 +243,19 @@ impl Cells {
             mask: n - 1,
             counters,
             hist,
-            error_series: AtomicU32::new(0),
+            errors: OnceLock::new(),
         }
     }
 
     #[inline]
-    fn counters(&self) -> &CounterShard {
+    fn counters(&self, thread: usize) -> &CounterShard {
         // SAFETY: `mask` is `counters.len() - 1` and the length is a power of two.
-        unsafe { self.counters.get_unchecked(thread_index() & self.mask) }
+        unsafe { self.counters.get_unchecked(thread & self.mask) }
     }
 
     #[inline]
-    fn record_duration(&self, ns: u64) {
-        if let Some(h) = self.hist.get(thread_index() & self.mask) {
+    fn record_duration(&self, thread: usize, ns: u64) {
+        if let Some(h) = self.hist.get(thread & self.mask) {
             // SAFETY: `slot` returns at most `BOUNDS`, and `slots` has `BOUNDS + 1` entries.
             unsafe { h.slots.get_unchecked(buckets::slot(ns)) }.fetch_add(1, Relaxed);
             h.sum_ns.fetch_add(ns, Relaxed);
@@ -316,26 +351,45 @@ impl Site {
         }
     }
 
-    pub(crate) fn error_series(&'static self) -> &'static AtomicU32 {
-        &self.cells().error_series
+    /// Errors returned so far: (type name, kind, count) per series.
+    pub(crate) fn error_series(&self) -> Vec<(&'static str, &'static str, u64)> {
+        let p = self.cells.load(Acquire);
+        if p.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: as in `cells`.
+        unsafe { &*p }
+            .errors
+            .get()
+            .map(ErrorTable::series)
+            .unwrap_or_default()
     }
 
     /// Counts one call (`#[count_calls]`), or one attempt (`#[retry]`).
     #[inline]
     pub fn count(&'static self) {
-        self.cells().counters().calls.fetch_add(1, Relaxed);
+        self.cells()
+            .counters(thread_index())
+            .calls
+            .fetch_add(1, Relaxed);
     }
 
     /// Counts a retry (`#[retry]`; attempts are counted with [`Site::count`]).
     #[inline]
     pub fn retried(&'static self) {
-        self.cells().counters().retries.fetch_add(1, Relaxed);
+        self.cells()
+            .counters(thread_index())
+            .retries
+            .fetch_add(1, Relaxed);
     }
 
     /// Counts a call that ran out of attempts or time (`#[retry]`).
     #[inline]
     pub fn exhausted(&'static self) {
-        self.cells().counters().exhausted.fetch_add(1, Relaxed);
+        self.cells()
+            .counters(thread_index())
+            .exhausted
+            .fetch_add(1, Relaxed);
     }
 
     /// Starts timing a call; the duration is recorded when the guard drops (`#[timed]`).
@@ -352,9 +406,8 @@ impl Site {
     #[inline]
     pub fn enter(&'static self) -> Call {
         let cells = self.cells();
-        cells.counters().calls.fetch_add(1, Relaxed);
+        cells.counters(thread_index()).calls.fetch_add(1, Relaxed);
         Call {
-            site: self,
             cells,
             start: quanta::Instant::now(),
         }
@@ -372,7 +425,7 @@ impl Drop for Timer {
     #[inline]
     fn drop(&mut self) {
         let ns = elapsed_ns(self.start);
-        self.cells.record_duration(ns);
+        self.cells.record_duration(thread_index(), ns);
     }
 }
 
@@ -381,7 +434,6 @@ impl Drop for Timer {
 /// dropped before completion).
 #[must_use = "a call dropped without `finish` is recorded as a panic or a cancellation"]
 pub struct Call {
-    site: &'static Site,
     cells: &'static Cells,
     start: quanta::Instant,
 }
@@ -391,31 +443,37 @@ impl Call {
     #[inline]
     pub fn finish(self, outcome: Outcome) {
         let this = ManuallyDrop::new(self);
+        let thread = thread_index();
         match outcome {
-            Outcome::Ok => this.record(OutcomeLabel::Ok),
+            Outcome::Ok => this.record(thread, OutcomeLabel::Ok),
             Outcome::Error { type_name, kind } => {
-                this.record(OutcomeLabel::Error);
-                registry::record_error(this.site, type_name, kind);
+                this.record(thread, OutcomeLabel::Error);
+                let shards = this.cells.counters.len();
+                this.cells
+                    .errors
+                    .get_or_init(|| ErrorTable::new(shards))
+                    .record(thread, type_name, kind);
             }
         }
     }
 
     #[inline]
-    fn record(&self, outcome: OutcomeLabel) {
+    fn record(&self, thread: usize, outcome: OutcomeLabel) {
         let ns = elapsed_ns(self.start);
-        self.cells.record_duration(ns);
-        self.cells.counters().outcomes[outcome as usize].fetch_add(1, Relaxed);
+        self.cells.record_duration(thread, ns);
+        self.cells.counters(thread).outcomes[outcome as usize].fetch_add(1, Relaxed);
     }
 }
 
 impl Drop for Call {
     #[cold]
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.record(OutcomeLabel::Panic);
+        let outcome = if std::thread::panicking() {
+            OutcomeLabel::Panic
         } else {
-            self.record(OutcomeLabel::Cancelled);
-        }
+            OutcomeLabel::Cancelled
+        };
+        self.record(thread_index(), outcome);
     }
 }
 
