@@ -89,7 +89,8 @@ fn without_method_attrs(mac: Macro, mut imp: syn::ItemImpl) -> TokenStream {
     imp.into_token_stream()
 }
 
-fn emit_errors(errors: Errors, item: TokenStream) -> TokenStream {
+/// The errors, then the item as written.
+pub(crate) fn emit_errors(errors: Errors, item: TokenStream) -> TokenStream {
     let mut out = errors
         .finish()
         .err()

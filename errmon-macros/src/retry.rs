@@ -81,7 +81,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Span::call_site(),
                 "#[retry] applies to a function returning `Result`",
             );
-            return with_errors(errors, item);
+            return crate::attr::emit_errors(errors, item);
         }
     };
     if let Some(c) = &f.sig.constness {
@@ -105,22 +105,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
     if errors.len() > 0 {
-        return with_errors(errors, item);
+        return crate::attr::emit_errors(errors, item);
     }
     match crate::attr::lower_stacked(FnParts::from_item(f)) {
         Ok(parts) => expand_fn(&args, parts),
         Err(expanded_with_errors) => expanded_with_errors,
     }
-}
-
-fn with_errors(errors: Errors, item: TokenStream) -> TokenStream {
-    let mut out = errors
-        .finish()
-        .err()
-        .map(|e| e.to_compile_error())
-        .unwrap_or_default();
-    out.extend(item);
-    out
 }
 
 fn returns_result(output: &ReturnType) -> bool {
