@@ -481,3 +481,30 @@ impl Drop for Call {
 fn elapsed_ns(start: quanta::Instant) -> u64 {
     u64::try_from(quanta::Instant::now().duration_since(start).as_nanos()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::thread_index;
+
+    #[test]
+    fn a_thread_number_is_reused_after_its_thread_exits() {
+        // No other unit test takes thread numbers, so nothing else can claim the freed one.
+        let first = std::thread::spawn(thread_index).join().unwrap();
+        let second = std::thread::spawn(thread_index).join().unwrap();
+        assert_eq!(first, second);
+        // Threads alive at the same time get distinct numbers.
+        let here = thread_index();
+        let both = std::sync::Barrier::new(2);
+        let (a, b) = std::thread::scope(|s| {
+            let number = || {
+                let n = thread_index();
+                both.wait();
+                n
+            };
+            let a = s.spawn(number);
+            let b = s.spawn(number);
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a != b && a != here && b != here, "{a} {b} {here}");
+    }
+}
