@@ -37,6 +37,8 @@ mod never;
 mod receivers;
 #[path = "../pass/recursion.rs"]
 mod recursion;
+#[path = "../pass/retry.rs"]
+mod retry;
 #[path = "../pass/returns.rs"]
 mod returns;
 #[path = "../pass/track_caller.rs"]
@@ -67,6 +69,7 @@ const INCLUDED: &[&str] = &[
     "never",
     "receivers",
     "recursion",
+    "retry",
     "returns",
     "track_caller",
     "trait_impl",
@@ -132,6 +135,11 @@ fn impl_block_behaves() {
 #[test]
 fn impl_trait_behaves() {
     impl_trait::main();
+}
+
+#[test]
+fn retry_behaves() {
+    retry::main();
 }
 
 #[test]
