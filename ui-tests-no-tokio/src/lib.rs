@@ -1,0 +1,1 @@
+//! Compile-fail cases of errmon-runtime built without its default features; see `tests/ui.rs`.
