@@ -10,7 +10,7 @@
 //! fn fetch(client: &Client, req: Request) -> Result<Response, Error> {
 //!     static POLICY: Policy = Policy::new().attempts(3).backoff(..);
 //!     let mut attempts = POLICY.retry().observe(<site>).start();
-//!     let mut timer = StdTimer::start();
+//!     let mut timer = StdTimer::for_policy(&POLICY);   // a clock only with max_elapsed
 //!     loop {
 //!         attempts.begin();
 //!         let req = RetryClone::retry_clone(&req);          // one copy per attempt
@@ -136,9 +136,11 @@ fn expand_fn(args: &RetryArgs, mut parts: FnParts) -> TokenStream {
     let when = args.when.as_ref().map(|w| quote!(.when(#w)));
     let (timer_init, elapsed, sleep) = if is_async {
         let init = match &args.sleep {
-            Some(path) => quote!(::errmon_runtime::retry::SleepFn::new(#path)),
+            Some(path) => {
+                quote!(::errmon_runtime::retry::SleepFn::for_policy(#path, &#policy_ident))
+            }
             None => quote_spanned!(parts.sig.asyncness.span()=>
-                <::errmon_runtime::__private::DefaultTimer as ::errmon_runtime::__private::DefaultAsyncTimer>::timer()),
+                <::errmon_runtime::__private::DefaultTimer as ::errmon_runtime::__private::DefaultAsyncTimer>::timer(&#policy_ident)),
         };
         (
             init,
@@ -147,7 +149,7 @@ fn expand_fn(args: &RetryArgs, mut parts: FnParts) -> TokenStream {
         )
     } else {
         (
-            quote!(::errmon_runtime::retry::StdTimer::start()),
+            quote!(::errmon_runtime::retry::StdTimer::for_policy(&#policy_ident)),
             quote!(::errmon_runtime::retry::Timer::elapsed(&#timer)),
             quote!(::errmon_runtime::retry::Timer::sleep(&mut #timer, #delay)),
         )

@@ -205,15 +205,15 @@ pub mod __private {
     )]
     pub trait DefaultAsyncTimer {
         type Timer: crate::retry::AsyncTimer;
-        fn timer() -> Self::Timer;
+        fn timer(policy: &crate::retry::Policy) -> Self::Timer;
     }
 
     #[cfg(feature = "tokio")]
     impl DefaultAsyncTimer for DefaultTimer {
         type Timer = crate::retry::SleepFn<fn(std::time::Duration) -> tokio::time::Sleep>;
         #[inline]
-        fn timer() -> Self::Timer {
-            crate::retry::SleepFn::new(tokio::time::sleep)
+        fn timer(policy: &crate::retry::Policy) -> Self::Timer {
+            crate::retry::SleepFn::for_policy(tokio::time::sleep, policy)
         }
     }
 

@@ -257,3 +257,19 @@ fn stacked_attributes_nest_as_written() {
         t.sum_ns
     );
 }
+
+#[retry(attempts = 5, backoff = constant(delay = "50ms"), jitter = none, max_elapsed = "1ms")]
+fn tight_budget(calls: &AtomicU32) -> Result<(), NetError> {
+    calls.fetch_add(1, Ordering::Relaxed);
+    Err(NetError::Timeout)
+}
+
+#[test]
+fn max_elapsed_stops_before_a_sleep_that_would_overshoot_it() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(tight_budget(&calls), Err(NetError::Timeout));
+    // Any first attempt plus a 50 ms sleep is past 1 ms: no retry at all.
+    assert_eq!(calls.load(Ordering::Relaxed), 1);
+    let s = snap("tight_budget");
+    assert_eq!((s.calls, s.retries, s.exhausted), (1, 0, 1));
+}

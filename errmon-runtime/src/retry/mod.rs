@@ -56,7 +56,10 @@ impl Default for Policy {
 
 impl Policy {
     /// The defaults of a bare `#[retry]`, chosen to be safe in production: 3 attempts,
-    /// exponential backoff from 100 ms doubling up to 5 s, full jitter, and at most 30 s in all.
+    /// exponential backoff from 100 ms doubling up to 5 s, and full jitter, so a call runs its
+    /// body at most 3 times and sleeps at most 300 ms in all. No wall-clock budget: set
+    /// [`Policy::max_elapsed`] to bound calls whose body can take long (it costs one clock read
+    /// per call).
     pub const DEFAULT: Policy = Policy {
         attempts: 3,
         backoff: Backoff::Exponential {
@@ -65,7 +68,7 @@ impl Policy {
             max: Duration::from_secs(5),
         },
         jitter: Jitter::Full,
-        max_elapsed: Some(Duration::from_secs(30)),
+        max_elapsed: None,
     };
 
     /// [`Policy::DEFAULT`].
@@ -190,22 +193,39 @@ pub trait Timer {
     fn sleep(&mut self, delay: Duration);
 }
 
-/// `std::thread::sleep`, and a monotonic clock that is cheap to start, since every call starts
-/// one whether or not it fails.
+/// `std::thread::sleep`, and a monotonic clock started with the call when the policy has a
+/// wall-clock budget. Reading a clock is most of what a retry costs when nothing fails, so a
+/// policy without `max_elapsed` reads none.
 #[derive(Clone, Copy, Debug)]
-pub struct StdTimer(quanta::Instant);
+pub struct StdTimer(Option<quanta::Instant>);
 
 impl StdTimer {
     /// A timer started now.
     #[inline]
     pub fn start() -> Self {
-        StdTimer(quanta::Instant::now())
+        StdTimer(Some(quanta::Instant::now()))
+    }
+
+    /// A timer without a clock: `elapsed` is always zero.
+    #[inline]
+    pub fn unclocked() -> Self {
+        StdTimer(None)
+    }
+
+    /// Started now when `policy` has a wall-clock budget, else without a clock.
+    #[inline]
+    pub fn for_policy(policy: &Policy) -> Self {
+        if policy.max_elapsed.is_some() {
+            Self::start()
+        } else {
+            Self::unclocked()
+        }
     }
 }
 
 impl Timer for StdTimer {
     fn elapsed(&self) -> Duration {
-        self.0.elapsed()
+        self.0.map_or(Duration::ZERO, |start| start.elapsed())
     }
 
     fn sleep(&mut self, delay: Duration) {
@@ -223,11 +243,12 @@ pub trait AsyncTimer {
     fn sleep(&mut self, delay: Duration) -> Self::Sleep;
 }
 
-/// An [`AsyncTimer`] from any `fn(Duration) -> impl Future`, such as `tokio::time::sleep`.
+/// An [`AsyncTimer`] from any `fn(Duration) -> impl Future`, such as `tokio::time::sleep`;
+/// clocked like [`StdTimer`].
 #[derive(Clone, Copy, Debug)]
 pub struct SleepFn<F> {
     sleep: F,
-    start: quanta::Instant,
+    start: Option<quanta::Instant>,
 }
 
 impl<F> SleepFn<F> {
@@ -236,7 +257,16 @@ impl<F> SleepFn<F> {
     pub fn new(sleep: F) -> Self {
         SleepFn {
             sleep,
-            start: quanta::Instant::now(),
+            start: Some(quanta::Instant::now()),
+        }
+    }
+
+    /// Started now when `policy` has a wall-clock budget, else without a clock.
+    #[inline]
+    pub fn for_policy(sleep: F, policy: &Policy) -> Self {
+        SleepFn {
+            sleep,
+            start: policy.max_elapsed.map(|_| quanta::Instant::now()),
         }
     }
 }
@@ -245,7 +275,7 @@ impl<F: FnMut(Duration) -> S, S: Future<Output = ()>> AsyncTimer for SleepFn<F> 
     type Sleep = S;
 
     fn elapsed(&self) -> Duration {
-        self.start.elapsed()
+        self.start.map_or(Duration::ZERO, |start| start.elapsed())
     }
 
     fn sleep(&mut self, delay: Duration) -> S {
@@ -312,7 +342,8 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
     where
         W: When<E>,
     {
-        self.run_with_timer(&mut StdTimer::start(), op)
+        let mut timer = StdTimer::for_policy(self.policy);
+        self.run_with_timer(&mut timer, op)
     }
 
     /// Runs `op` until it succeeds or the policy stops, with `timer` for the clock and sleeps.
@@ -370,8 +401,8 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
     where
         W: When<E>,
     {
-        self.run_async_with(SleepFn::new(tokio::time::sleep), op)
-            .await
+        let timer = SleepFn::for_policy(tokio::time::sleep, self.policy);
+        self.run_async_with(timer, op).await
     }
 }
 
@@ -464,16 +495,29 @@ impl<W, R: Random> Attempts<'_, W, R> {
         if let Some(site) = self.retry.site {
             site.exhausted();
         }
-        tracing::error!(
-            target: "errmon::retry",
-            function,
-            module,
-            attempts = self.attempt,
-            elapsed_ms = elapsed.as_secs_f64() * 1e3,
-            budget,
-            error = ?error,
-            "retries exhausted"
-        );
+        // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
+        if self.retry.policy.max_elapsed.is_some() {
+            tracing::error!(
+                target: "errmon::retry",
+                function,
+                module,
+                attempts = self.attempt,
+                elapsed_ms = elapsed.as_secs_f64() * 1e3,
+                budget,
+                error = ?error,
+                "retries exhausted"
+            );
+        } else {
+            tracing::error!(
+                target: "errmon::retry",
+                function,
+                module,
+                attempts = self.attempt,
+                budget,
+                error = ?error,
+                "retries exhausted"
+            );
+        }
     }
 
     fn names(&self) -> (&'static str, &'static str) {
