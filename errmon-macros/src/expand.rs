@@ -253,7 +253,7 @@ fn instrument(
 fn wrap(
     run: Run,
     output: Option<Type>,
-    mut block: Block,
+    block: Block,
     captures: TokenStream,
     enter: TokenStream,
     finish: TokenStream,
@@ -275,23 +275,7 @@ fn wrap(
             let body = generated_braces(braces, quote!(#(#stmts)*));
             quote_spanned!(mixed=> async move { #captures #fake_return #body }.await)
         }
-        Run::Inline => {
-            let label = syn::Lifetime::new("'errmon_body", mixed);
-            let mut exits = Exits {
-                label: label.clone(),
-                errors: None,
-            };
-            exits.visit_block_mut(&mut block);
-            let errors = exits.errors.map(|e| e.to_compile_error());
-            // The edge also keeps the block from having type `!` when the body diverges
-            // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
-            let fake_break = output
-                .as_ref()
-                .map(|ty| fake_exit(ty, &quote_spanned!(mixed=> break #label)));
-            let (items, stmts) = split_leading_items(&block.stmts);
-            let body = generated_braces(braces, quote!(#(#items)* #fake_break #(#stmts)*));
-            quote_spanned!(mixed=> { #errors #label: #body })
-        }
+        Run::Inline => inline_value(output.as_ref(), block),
     };
     // `finish` is one statement; when the body diverges it is unreachable, and rustc reports
     // only the first unreachable statement of a block.
@@ -391,6 +375,27 @@ fn idents_in(tokens: TokenStream, out: &mut std::collections::HashSet<String>) {
 /// Braces around generated code wrapping a body: located where the user's braces are, so
 /// errors about the block's type point there, but marked as generated, so lints about the
 /// block itself (`unused_braces` on `fn one() -> u32 { 1 }`) do not fire.
+/// The body as a labeled block that evaluates to its value, for `#[track_caller]` functions,
+/// whose body cannot move into a closure: `return v` becomes `break 'errmon_body v`, and `e?`
+/// the stable spelling of its desugaring (see [`Exits`]).
+pub(crate) fn inline_value(output: Option<&Type>, mut block: Block) -> TokenStream {
+    let mixed = Span::mixed_site();
+    let braces = block.brace_token.span.join();
+    let label = syn::Lifetime::new("'errmon_body", mixed);
+    let mut exits = Exits {
+        label: label.clone(),
+        errors: None,
+    };
+    exits.visit_block_mut(&mut block);
+    let errors = exits.errors.map(|e| e.to_compile_error());
+    // The edge also keeps the block from having type `!` when the body diverges
+    // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
+    let fake_break = output.map(|ty| fake_exit(ty, &quote_spanned!(mixed=> break #label)));
+    let (items, stmts) = split_leading_items(&block.stmts);
+    let body = generated_braces(braces, quote!(#(#items)* #fake_break #(#stmts)*));
+    quote_spanned!(mixed=> { #errors #label: #body })
+}
+
 fn generated_braces(user_braces: Span, inner: TokenStream) -> TokenStream {
     let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, inner);
     group.set_span(Span::mixed_site().located_at(user_braces));

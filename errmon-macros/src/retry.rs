@@ -165,8 +165,15 @@ fn expand_fn(args: &RetryArgs, mut parts: FnParts) -> TokenStream {
     let pinned = expand::pinned_return_type(&parts.sig.output);
     let fake_return = pinned.as_ref().map(expand::fake_return_edge);
     let annotation = pinned.as_ref().map(|ty| quote!(: #ty));
+    let track_caller = parts
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("track_caller"));
     let run = if is_async {
         quote_spanned!(mixed=> async { #fake_return #block }.await)
+    } else if track_caller {
+        // A closure would hide the caller's location from the body.
+        expand::inline_value(pinned.as_ref(), block)
     } else {
         quote_spanned!(mixed=> ::errmon_runtime::__private::call_once(|| { #fake_return #block }))
     };

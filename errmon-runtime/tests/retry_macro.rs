@@ -273,3 +273,20 @@ fn max_elapsed_stops_before_a_sleep_that_would_overshoot_it() {
     let s = snap("tight_budget");
     assert_eq!((s.calls, s.retries, s.exhausted), (1, 0, 1));
 }
+
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
+#[track_caller]
+fn caller_line(fail_first: &AtomicU32) -> Result<u32, NetError> {
+    if fail_first.fetch_add(1, Ordering::Relaxed) == 0 {
+        return Err(NetError::Timeout);
+    }
+    Ok(std::panic::Location::caller().line())
+}
+
+#[test]
+fn track_caller_functions_still_see_their_caller() {
+    let line = line!() + 1;
+    let got = caller_line(&AtomicU32::new(0));
+    assert_eq!(got, Ok(line));
+    assert_eq!(snap("caller_line").retries, 1);
+}

@@ -1,5 +1,5 @@
 //! `#[retry]` on every shape it accepts: free functions, `?` through `From`, by-value,
-//! destructured, `impl Trait` and `&mut` arguments, every receiver, generics, async with a
+//! destructured, `impl Trait` and `&mut` arguments, `#[track_caller]`, every receiver, generics, async with a
 //! custom sleep, and stacked with `#[monitored]` and `#[timed]` in both orders.
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
@@ -32,6 +32,16 @@ async fn no_wait(_: Duration) {}
 fn parse(text: &str) -> Result<u32, NetError> {
     let n: u32 = text.parse()?;
     Ok(n)
+}
+
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
+#[track_caller]
+fn located(text: &str) -> Result<(u32, u32), NetError> {
+    let n: u32 = text.parse()?;
+    if n == 0 {
+        return Err(NetError::Busy);
+    }
+    Ok((n, std::panic::Location::caller().line()))
 }
 
 #[retry(attempts = 3, backoff = constant(delay = "1ms"))]
@@ -121,6 +131,8 @@ fn timed_inside() -> Result<u8, NetError> {
 pub fn main() {
     assert_eq!(parse("42"), Ok(42));
     assert_eq!(parse("x"), Err(NetError::Parse));
+    assert_eq!(located("7"), Ok((7, line!())));
+    assert_eq!(located("0"), Err(NetError::Busy));
 
     let mut tries = 0;
     assert_eq!(consume(vec![1], (2, 3), &mut tries), Ok(vec![1, 5]));
