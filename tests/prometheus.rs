@@ -87,18 +87,7 @@ fn endpoint() -> SocketAddr {
                 .const_label("note", "a \"quoted\" back\\slash\nnewline")
                 .install()
                 .expect("install errmon");
-            metrics::describe_counter!("itest_jobs_total", "Jobs run by the integration test.");
-            metrics::counter!("itest_jobs_total", "queue" => "fast").increment(3);
-            metrics::describe_gauge!("itest_queue_depth", "Jobs waiting.");
-            metrics::gauge!("itest_queue_depth").set(4.0);
-            metrics::describe_histogram!(
-                "itest_job_duration_seconds",
-                metrics::Unit::Seconds,
-                "Job durations recorded through the facade."
-            );
-            for v in [0.0009765625, 0.25, 0.5, 2.0] {
-                metrics::histogram!("itest_job_duration_seconds").record(v);
-            }
+            support::facade_workload();
             guard
         })
         .local_addr()

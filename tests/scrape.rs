@@ -141,22 +141,6 @@ fn workload() {
     assert_eq!(cache.helper(), 2);
 }
 
-/// Facade metrics can only be recorded once errmon's recorder is installed.
-fn facade_workload() {
-    metrics::describe_counter!("itest_jobs_total", "Jobs run by the integration test.");
-    metrics::counter!("itest_jobs_total", "queue" => "fast").increment(3);
-    metrics::gauge!("itest_queue_depth").set(4.0);
-    metrics::describe_histogram!(
-        "itest_job_duration_seconds",
-        metrics::Unit::Seconds,
-        "Job durations recorded through the facade."
-    );
-    // Binary fractions, so the sum prints exactly: 1/1024 s is below the first bound (1 ms).
-    for v in [0.0009765625, 0.25, 0.5, 2.0] {
-        metrics::histogram!("itest_job_duration_seconds").record(v);
-    }
-}
-
 fn endpoint() -> SocketAddr {
     static GUARD: OnceLock<InstallGuard> = OnceLock::new();
     GUARD
@@ -168,7 +152,7 @@ fn endpoint() -> SocketAddr {
                 .duration_buckets(BUCKETS)
                 .install()
                 .expect("install errmon");
-            facade_workload();
+            support::facade_workload();
             guard
         })
         .local_addr()

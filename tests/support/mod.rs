@@ -149,3 +149,21 @@ pub fn which(name: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
 }
+
+/// Facade metrics of a known workload: a counter, a gauge and a histogram, each described.
+/// Call it once errmon's recorder is installed; before, the facade drops what it is given.
+pub fn facade_workload() {
+    metrics::describe_counter!("itest_jobs_total", "Jobs run by the integration test.");
+    metrics::counter!("itest_jobs_total", "queue" => "fast").increment(3);
+    metrics::describe_gauge!("itest_queue_depth", "Jobs waiting.");
+    metrics::gauge!("itest_queue_depth").set(4.0);
+    metrics::describe_histogram!(
+        "itest_job_duration_seconds",
+        metrics::Unit::Seconds,
+        "Job durations recorded through the facade."
+    );
+    // Binary fractions, so the sum prints exactly: 1/1024 s is below the first bound (1 ms).
+    for v in [0.0009765625, 0.25, 0.5, 2.0] {
+        metrics::histogram!("itest_job_duration_seconds").record(v);
+    }
+}

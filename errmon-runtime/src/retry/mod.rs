@@ -358,13 +358,9 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
         let mut attempts = self.start();
         loop {
             attempts.begin();
-            let err = match op() {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            match attempts.failed(&err, timer.elapsed()) {
-                Next::Retry(delay) => timer.sleep(delay),
-                Next::Stop => return Err(err),
+            match attempts.settle(op(), || timer.elapsed()) {
+                ControlFlow::Break(result) => return result,
+                ControlFlow::Continue(delay) => timer.sleep(delay),
             }
         }
     }
@@ -381,13 +377,9 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
         let mut attempts = self.start();
         loop {
             attempts.begin();
-            let err = match op().await {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            match attempts.failed(&err, timer.elapsed()) {
-                Next::Retry(delay) => timer.sleep(delay).await,
-                Next::Stop => return Err(err),
+            match attempts.settle(op().await, || timer.elapsed()) {
+                ControlFlow::Break(result) => return result,
+                ControlFlow::Continue(delay) => timer.sleep(delay).await,
             }
         }
     }
