@@ -73,9 +73,26 @@ fn seconds_arg() -> Result<Option<u64>, String> {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let seconds = seconds_arg()?;
-    let guard = errmon_runtime::install()?;
+fn main() -> std::process::ExitCode {
+    let seconds = match seconds_arg() {
+        Ok(seconds) => seconds,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let guard = match errmon_runtime::install() {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("{e}");
+            if matches!(e, errmon_runtime::InstallError::Bind { .. }) {
+                eprintln!(
+                    "another address: ERRMON_LISTEN=127.0.0.1:0 cargo run --example quickstart"
+                );
+            }
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     println!("errmon is serving metrics at {}", guard.metrics_url());
     println!("try: curl -s {}", guard.metrics_url());
     match seconds {
@@ -108,5 +125,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::thread::sleep(Duration::from_millis(500));
     }
     println!("done after {round} rounds");
-    Ok(())
+    std::process::ExitCode::SUCCESS
 }
