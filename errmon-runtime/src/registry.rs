@@ -31,6 +31,18 @@ pub(crate) fn register(site: &'static Site) {
 }
 
 /// Every site known so far: those called at least once and those linked in at start-up.
+///
+/// ```
+/// #[errmon_runtime::count_calls]
+/// fn heartbeat() {}
+///
+/// heartbeat();
+/// let site = errmon_runtime::sites::all()
+///     .into_iter()
+///     .find(|s| s.meta().function == "heartbeat")
+///     .unwrap();
+/// assert_eq!(site.snapshot().calls, 1);
+/// ```
 pub fn sites() -> Vec<&'static Site> {
     for r in inventory::iter::<Registration> {
         register(r.0);
@@ -53,6 +65,25 @@ pub struct ErrorSeries {
 }
 
 /// Every error series so far, in site order.
+///
+/// ```
+/// #[derive(Debug, errmon_runtime::ErrorKind)]
+/// enum DbError {
+///     NotFound,
+/// }
+///
+/// #[errmon_runtime::monitored]
+/// fn load_order() -> Result<(), DbError> {
+///     Err(DbError::NotFound)
+/// }
+///
+/// let _ = load_order();
+/// let e = errmon_runtime::sites::errors()
+///     .into_iter()
+///     .find(|e| e.site.meta().function == "load_order")
+///     .unwrap();
+/// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("DbError", "not_found", 1));
+/// ```
 pub fn errors() -> Vec<ErrorSeries> {
     sites()
         .into_iter()

@@ -17,6 +17,7 @@ use crate::registry;
 
 /// What an attribute records at a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// `#[count_calls]`: calls, counted on entry.
     Count,
@@ -121,6 +122,7 @@ pub(crate) struct Cells {
 
 /// Totals of one site, summed over its shards.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// Calls counted on entry (`#[count_calls]`, `#[monitored]`).
     pub calls: u64,
