@@ -2,8 +2,11 @@
 //! allocation after the first call.
 //!
 //! Every instrumented function owns one `static` [`Site`]. Its counters live in shards, each on
-//! its own pair of cache lines, and a thread always writes to the same shard, so two threads
-//! calling the same function do not fight over a cache line. Readers sum the shards.
+//! its own pair of cache lines. Threads are numbered densely (a number is reused once its thread
+//! exits), and the thread numbered `n` owns shard `n` alone, so it updates it with plain loads
+//! and stores instead of locked instructions, and two threads never fight over a cache line.
+//! Threads numbered past the owned shards share one last shard, updated atomically. Readers sum
+//! the shards.
 
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
@@ -95,8 +98,12 @@ pub struct Site {
     cells: AtomicPtr<Cells>,
 }
 
-/// Upper bound on shards per site: past it, threads share shards.
-const MAX_SHARDS: usize = 16;
+/// Owned counter shards per site, at least and at most; threads past them share one more.
+const MIN_COUNTER_SHARDS: usize = 4;
+const MAX_COUNTER_SHARDS: usize = 64;
+/// The same for histogram shards, which are seven times larger.
+const MIN_HIST_SHARDS: usize = 2;
+const MAX_HIST_SHARDS: usize = 16;
 
 #[repr(align(128))]
 struct CounterShard {
@@ -113,8 +120,9 @@ struct HistShard {
 }
 
 pub(crate) struct Cells {
-    mask: usize,
+    /// Owned shards, then the shared one.
     counters: Box<[CounterShard]>,
+    /// Owned shards, then the shared one; empty for sites without durations.
     hist: Box<[HistShard]>,
     /// Created on the first error.
     errors: OnceLock<ErrorTable>,
@@ -167,12 +175,17 @@ thread_local! {
 
 struct ReleaseOnExit(Cell<usize>);
 
+/// The number of a thread that owns no shard: past every owned shard, so it writes to the
+/// shared one.
+const UNOWNED: usize = usize::MAX - 1;
+
 impl Drop for ReleaseOnExit {
     fn drop(&mut self) {
         let i = self.0.get();
         if i != usize::MAX {
-            // Later calls on this thread (other TLS destructors) fall back to shard 0.
-            let _ = THREAD_INDEX.try_with(|c| c.set(0));
+            // The number may go to another thread now; calls made later on this one (from other
+            // TLS destructors) must not write to its shards any more.
+            let _ = THREAD_INDEX.try_with(|c| c.set(UNOWNED));
             if let Ok(mut free) = FREE_THREADS.lock() {
                 free.push(i);
             }
@@ -191,7 +204,7 @@ fn thread_index() -> usize {
                 assign_thread_index(c)
             }
         })
-        .unwrap_or(0)
+        .unwrap_or(UNOWNED)
 }
 
 #[cold]
@@ -210,20 +223,42 @@ fn assign_thread_index(cell: &Cell<usize>) -> usize {
     i
 }
 
-fn shard_count() -> usize {
-    static COUNT: OnceLock<usize> = OnceLock::new();
-    *COUNT.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .next_power_of_two()
-            .min(MAX_SHARDS)
+/// Owned shards for this machine: the parallelism rounded up to a power of two, within bounds.
+fn owned_shards(min: usize, max: usize) -> usize {
+    static PARALLELISM: OnceLock<usize> = OnceLock::new();
+    let n =
+        *PARALLELISM.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    n.next_power_of_two().clamp(min, max)
+}
+
+/// Adds `v`. A shard's owner is its only writer, so it needs no locked instruction; readers
+/// still see whole values, as every access is atomic.
+#[inline]
+fn add(c: &AtomicU64, v: u64, owned: bool) {
+    if owned {
+        c.store(c.load(Relaxed).wrapping_add(v), Relaxed);
+    } else {
+        c.fetch_add(v, Relaxed);
+    }
+}
+
+/// The shard of thread `thread` among `shards` (owned ones, then the shared one), and whether
+/// the thread owns it.
+#[inline]
+fn shard_of<S>(shards: &[S], thread: usize) -> Option<(&S, bool)> {
+    let owned = shards.len().checked_sub(1)?;
+    Some(if thread < owned {
+        // SAFETY: `thread < owned < shards.len()`.
+        (unsafe { shards.get_unchecked(thread) }, true)
+    } else {
+        // SAFETY: `owned == shards.len() - 1`.
+        (unsafe { shards.get_unchecked(owned) }, false)
     })
 }
 
 impl Cells {
     fn new(kind: Kind) -> Self {
-        let n = shard_count();
-        let counters = (0..n)
+        let counters = (0..=owned_shards(MIN_COUNTER_SHARDS, MAX_COUNTER_SHARDS))
             .map(|_| CounterShard {
                 calls: AtomicU64::new(0),
                 outcomes: Default::default(),
@@ -234,7 +269,7 @@ impl Cells {
         let hist = if matches!(kind, Kind::Count | Kind::Retry) {
             Box::default()
         } else {
-            (0..n)
+            (0..=owned_shards(MIN_HIST_SHARDS, MAX_HIST_SHARDS))
                 .map(|_| HistShard {
                     sum_ns: AtomicU64::new(0),
                     slots: [const { AtomicU64::new(0) }; buckets::SLOTS],
@@ -242,25 +277,30 @@ impl Cells {
                 .collect()
         };
         Cells {
-            mask: n - 1,
             counters,
             hist,
             errors: OnceLock::new(),
         }
     }
 
+    /// Adds one to the counter `field` picks in the shard of thread `thread`.
     #[inline]
-    fn counters(&self, thread: usize) -> &CounterShard {
-        // SAFETY: `mask` is `counters.len() - 1` and the length is a power of two.
-        unsafe { self.counters.get_unchecked(thread & self.mask) }
+    fn bump(&self, thread: usize, field: impl FnOnce(&CounterShard) -> &AtomicU64) {
+        if let Some((shard, owned)) = shard_of(&self.counters, thread) {
+            add(field(shard), 1, owned);
+        }
     }
 
     #[inline]
     fn record_duration(&self, thread: usize, ns: u64) {
-        if let Some(h) = self.hist.get(thread & self.mask) {
+        if let Some((h, owned)) = shard_of(&self.hist, thread) {
             // SAFETY: `slot` returns at most `BOUNDS`, and `slots` has `BOUNDS + 1` entries.
-            unsafe { h.slots.get_unchecked(buckets::slot(ns)) }.fetch_add(1, Relaxed);
-            h.sum_ns.fetch_add(ns, Relaxed);
+            add(
+                unsafe { h.slots.get_unchecked(buckets::slot(ns)) },
+                1,
+                owned,
+            );
+            add(&h.sum_ns, ns, owned);
         }
     }
 
@@ -370,28 +410,19 @@ impl Site {
     /// Counts one call (`#[count_calls]`), or one attempt (`#[retry]`).
     #[inline]
     pub fn count(&'static self) {
-        self.cells()
-            .counters(thread_index())
-            .calls
-            .fetch_add(1, Relaxed);
+        self.cells().bump(thread_index(), |c| &c.calls);
     }
 
     /// Counts a retry (`#[retry]`; attempts are counted with [`Site::count`]).
     #[inline]
     pub fn retried(&'static self) {
-        self.cells()
-            .counters(thread_index())
-            .retries
-            .fetch_add(1, Relaxed);
+        self.cells().bump(thread_index(), |c| &c.retries);
     }
 
     /// Counts a call that ran out of attempts or time (`#[retry]`).
     #[inline]
     pub fn exhausted(&'static self) {
-        self.cells()
-            .counters(thread_index())
-            .exhausted
-            .fetch_add(1, Relaxed);
+        self.cells().bump(thread_index(), |c| &c.exhausted);
     }
 
     /// Starts timing a call; the duration is recorded when the guard drops (`#[timed]`).
@@ -408,7 +439,7 @@ impl Site {
     #[inline]
     pub fn enter(&'static self) -> Call {
         let cells = self.cells();
-        cells.counters(thread_index()).calls.fetch_add(1, Relaxed);
+        cells.bump(thread_index(), |c| &c.calls);
         Call {
             cells,
             start: quanta::Instant::now(),
@@ -450,10 +481,9 @@ impl Call {
             Outcome::Ok => this.record(thread, OutcomeLabel::Ok),
             Outcome::Error { type_name, kind } => {
                 this.record(thread, OutcomeLabel::Error);
-                let shards = this.cells.counters.len();
                 this.cells
                     .errors
-                    .get_or_init(|| ErrorTable::new(shards))
+                    .get_or_init(|| ErrorTable::new(owned_shards(MIN_HIST_SHARDS, MAX_HIST_SHARDS)))
                     .record(thread, type_name, kind);
             }
         }
@@ -463,7 +493,7 @@ impl Call {
     fn record(&self, thread: usize, outcome: OutcomeLabel) {
         let ns = elapsed_ns(self.start);
         self.cells.record_duration(thread, ns);
-        self.cells.counters(thread).outcomes[outcome as usize].fetch_add(1, Relaxed);
+        self.cells.bump(thread, |c| &c.outcomes[outcome as usize]);
     }
 }
 

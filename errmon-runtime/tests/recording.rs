@@ -326,3 +326,24 @@ fn shards_add_up_across_threads() {
         [("FetchError".to_owned(), "timeout", 1000)]
     );
 }
+
+#[count_calls]
+fn hammered() {}
+
+#[test]
+fn counts_stay_exact_with_more_threads_than_owned_shards() {
+    // Threads come and go, so numbers are reused, and there are more of them than shards
+    // owned by one thread, so some share the last shard.
+    for _ in 0..3 {
+        std::thread::scope(|scope| {
+            for _ in 0..24 {
+                scope.spawn(|| {
+                    for _ in 0..5000 {
+                        hammered();
+                    }
+                });
+            }
+        });
+    }
+    assert_eq!(snap("hammered").calls, 3 * 24 * 5000);
+}

@@ -127,6 +127,7 @@ impl Policy {
     }
 
     /// A retry of this policy, to configure further (filter, random source, observation).
+    #[inline]
     pub fn retry(&self) -> Retry<'_, Always, LazyEntropy> {
         Retry {
             policy: self,
@@ -323,15 +324,17 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
 
     /// Counts attempts, retries and exhaustions on `site` and names its function in logs.
     #[doc(hidden)]
+    #[inline]
     pub fn observe(mut self, site: &'static Site) -> Self {
         self.site = Some(site);
         self
     }
 
     /// The start of a call driven step by step: see [`Attempts`].
+    #[inline]
     pub fn start(self) -> Attempts<'p, W, R> {
         Attempts {
-            delays: Delays::new(self.policy.backoff, self.policy.jitter),
+            delays: None,
             retry: self,
             attempt: 0,
         }
@@ -404,7 +407,8 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
 /// [`Attempts::failed`] after each failed one.
 pub struct Attempts<'p, W, R> {
     retry: Retry<'p, W, R>,
-    delays: Delays,
+    /// Made on the first failure, so a call that succeeds at once does not set it up.
+    delays: Option<Delays>,
     attempt: u32,
 }
 
@@ -458,7 +462,10 @@ impl<W, R: Random> Attempts<'_, W, R> {
             self.exhausted(error, elapsed, "attempts");
             return Next::Stop;
         }
-        let delay = self.delays.next_delay(&mut self.retry.rng);
+        let delay = self
+            .delays
+            .get_or_insert_with(|| Delays::new(policy.backoff, policy.jitter))
+            .next_delay(&mut self.retry.rng);
         if policy
             .max_elapsed
             .is_some_and(|max| elapsed.saturating_add(delay) > max)
