@@ -48,6 +48,7 @@ pub struct Config {
     buckets: Vec<f64>,
     const_labels: Vec<(String, String)>,
     capture_facade: bool,
+    bearer_token: Option<String>,
 }
 
 impl Default for Config {
@@ -57,6 +58,7 @@ impl Default for Config {
             buckets: buckets::DEFAULT_BUCKETS_SECONDS.to_vec(),
             const_labels: Vec::new(),
             capture_facade: true,
+            bearer_token: None,
         }
     }
 }
@@ -88,7 +90,8 @@ impl Config {
     /// - `ERRMON_LISTEN`: address to serve on, such as `0.0.0.0:9611`;
     /// - `ERRMON_DURATION_BUCKETS`: bucket bounds in seconds, comma-separated (`0.01,0.1,1`);
     /// - `ERRMON_LABELS`: constant labels, comma-separated (`service=api,region=eu`);
-    /// - `ERRMON_CAPTURE_FACADE`: `true` or `false`, see [`Config::capture_facade`].
+    /// - `ERRMON_CAPTURE_FACADE`: `true` or `false`, see [`Config::capture_facade`];
+    /// - `ERRMON_BEARER_TOKEN`: see [`Config::bearer_token`].
     ///
     /// ```
     /// let config = errmon_runtime::Config::from_env()?;
@@ -129,6 +132,9 @@ impl Config {
                 self.const_labels
                     .push((k.trim().to_owned(), val.trim().to_owned()));
             }
+        }
+        if let Some(v) = var("ERRMON_BEARER_TOKEN") {
+            self.bearer_token = Some(v);
         }
         if let Some(v) = var("ERRMON_CAPTURE_FACADE") {
             self.capture_facade = match v.trim() {
@@ -179,9 +185,26 @@ impl Config {
         self
     }
 
+    /// Requires every request to the endpoint to carry `Authorization: Bearer <token>`; others
+    /// get `401`. Worth setting whenever the endpoint listens beyond loopback. In Prometheus:
+    /// `authorization: { credentials: <token> }` in the scrape config.
+    ///
+    /// ```no_run
+    /// let _guard = errmon_runtime::Config::default()
+    ///     .listen("0.0.0.0:9611")
+    ///     .bearer_token(std::env::var("METRICS_TOKEN").expect("METRICS_TOKEN"))
+    ///     .install()?;
+    /// # Ok::<(), errmon_runtime::InstallError>(())
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
     /// Starts the endpoint; see [`install`](crate::install).
     pub fn install(self) -> Result<InstallGuard, InstallError> {
         let opts = self.render_options()?;
+        self.check_token()?;
         let addr = resolve(&self.listen)?;
         if INSTALLED.swap(true, Ordering::AcqRel) {
             return Err(InstallError::AlreadyInstalled);
@@ -192,6 +215,17 @@ impl Config {
                 INSTALLED.store(false, Ordering::Release);
                 Err(e)
             }
+        }
+    }
+
+    fn check_token(&self) -> Result<(), ConfigError> {
+        // The messages never repeat the token: it is a secret.
+        match &self.bearer_token {
+            Some(t) if t.is_empty() => Err(ConfigError::new("the bearer token is empty")),
+            Some(t) if !t.bytes().all(|b| b.is_ascii_graphic()) => Err(ConfigError::new(
+                "the bearer token has spaces, control or non-ASCII characters; use printable ASCII",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -207,12 +241,15 @@ impl Config {
         })?;
         // Calibrate the clock now rather than on the first instrumented call.
         let _ = quanta::Instant::now();
+        let state = http::State {
+            opts,
+            facade,
+            token: self.bearer_token.clone(),
+        };
         let server =
-            http::serve(listener, Arc::new(http::State { opts, facade })).map_err(|source| {
-                InstallError::Bind {
-                    addr: self.listen.clone(),
-                    source,
-                }
+            http::serve(listener, Arc::new(state)).map_err(|source| InstallError::Bind {
+                addr: self.listen.clone(),
+                source,
             })?;
         Ok(InstallGuard {
             server: Some(server),
@@ -510,6 +547,27 @@ mod tests {
             .render_options()
             .unwrap_err();
         assert!(e.to_string().contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn bad_bearer_tokens_are_refused_without_being_repeated() {
+        let e = Config::default().bearer_token("").install().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid errmon configuration: the bearer token is empty"
+        );
+        let e = Config::default()
+            .bearer_token("two words")
+            .install()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("spaces") && !e.to_string().contains("two words"),
+            "{e}"
+        );
+        let c = Config::default()
+            .apply_env(env(&[("ERRMON_BEARER_TOKEN", "t0k3n")]))
+            .unwrap();
+        assert_eq!(c.bearer_token.as_deref(), Some("t0k3n"));
     }
 
     #[test]

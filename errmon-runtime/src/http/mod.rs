@@ -35,6 +35,8 @@ pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charse
 pub(crate) struct State {
     pub opts: RenderOptions,
     pub facade: Option<PrometheusHandle>,
+    /// When set, every request must carry `Authorization: Bearer <token>`.
+    pub token: Option<String>,
 }
 
 impl State {
@@ -163,6 +165,8 @@ fn worker(rx: &Mutex<Receiver<TcpStream>>, state: &State, stop: &AtomicBool) {
 pub(crate) struct Request {
     pub method: String,
     pub path: String,
+    /// The value of the `Authorization` header, if any.
+    pub authorization: Option<Vec<u8>>,
 }
 
 /// Why a request could not be parsed, with the status to answer.
@@ -180,6 +184,11 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Request>, BadRequest> {
         Ok(httparse::Status::Complete(_)) => Ok(Some(Request {
             method: req.method.unwrap_or_default().to_owned(),
             path: req.path.unwrap_or_default().to_owned(),
+            authorization: req
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .map(|h| h.value.to_vec()),
         })),
         Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD => Err(BadRequest::TooLarge),
         Ok(httparse::Status::Partial) => Ok(None),
@@ -235,6 +244,18 @@ fn handle(stream: &mut TcpStream, state: &State) -> io::Result<()> {
         Err(BadRequest::Incomplete) => return Ok(()),
     };
     let head_only = req.method == "HEAD";
+    if let Some(token) = &state.token {
+        if !authorized(req.authorization.as_deref(), token) {
+            return respond(
+                stream,
+                401,
+                "text/plain",
+                &[("WWW-Authenticate", "Bearer realm=\"errmon\"")],
+                b"missing or wrong bearer token\n",
+                head_only,
+            );
+        }
+    }
     if req.method != "GET" && !head_only {
         return respond(
             stream,
@@ -277,10 +298,29 @@ fn handle(stream: &mut TcpStream, state: &State) -> io::Result<()> {
     }
 }
 
+/// Whether `header` is `Bearer <token>`, compared in time independent of where they differ.
+fn authorized(header: Option<&[u8]>, token: &str) -> bool {
+    let Some(header) = header else { return false };
+    let Some(given) = header
+        .strip_prefix(b"Bearer ")
+        .or_else(|| header.strip_prefix(b"bearer "))
+    else {
+        return false;
+    };
+    let expected = token.as_bytes();
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         431 => "Request Header Fields Too Large",
@@ -338,6 +378,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_the_exact_bearer_token_is_authorized() {
+        assert!(authorized(Some(b"Bearer s3cret"), "s3cret"));
+        assert!(authorized(Some(b"bearer s3cret"), "s3cret"));
+        assert!(!authorized(None, "s3cret"));
+        assert!(!authorized(Some(b"Bearer s3cre"), "s3cret"));
+        assert!(!authorized(Some(b"Bearer s3cretx"), "s3cret"));
+        assert!(!authorized(Some(b"Basic s3cret"), "s3cret"));
+        assert!(!authorized(Some(b"s3cret"), "s3cret"));
+    }
+
+    #[test]
     fn parses_a_request_head() {
         let r = parse_head(b"GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n")
             .unwrap()
@@ -346,9 +397,14 @@ mod tests {
             r,
             Request {
                 method: "GET".into(),
-                path: "/metrics?x=1".into()
+                path: "/metrics?x=1".into(),
+                authorization: None,
             }
         );
+        let r = parse_head(b"GET / HTTP/1.1\r\nauthorization: Bearer s3cret\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.authorization.as_deref(), Some(&b"Bearer s3cret"[..]));
         assert_eq!(parse_head(b"GET /metrics HTTP/1.1\r\nHost"), Ok(None));
         assert_eq!(
             parse_head(b"\x00\x01 nonsense\r\n\r\n"),
