@@ -48,7 +48,17 @@ pub struct Config {
     buckets: Vec<f64>,
     const_labels: Vec<(String, String)>,
     capture_facade: bool,
-    bearer_token: Option<String>,
+    bearer_token: Option<Secret>,
+}
+
+/// A secret that `Debug` does not show, so printing a `Config` does not leak it.
+#[derive(Clone)]
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Default for Config {
@@ -134,7 +144,7 @@ impl Config {
             }
         }
         if let Some(v) = var("ERRMON_BEARER_TOKEN") {
-            self.bearer_token = Some(v);
+            self.bearer_token = Some(Secret(v));
         }
         if let Some(v) = var("ERRMON_CAPTURE_FACADE") {
             self.capture_facade = match v.trim() {
@@ -197,7 +207,7 @@ impl Config {
     /// # Ok::<(), errmon_runtime::InstallError>(())
     /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.bearer_token = Some(token.into());
+        self.bearer_token = Some(Secret(token.into()));
         self
     }
 
@@ -220,7 +230,7 @@ impl Config {
 
     fn check_token(&self) -> Result<(), ConfigError> {
         // The messages never repeat the token: it is a secret.
-        match &self.bearer_token {
+        match self.bearer_token.as_ref().map(|t| &t.0) {
             Some(t) if t.is_empty() => Err(ConfigError::new("the bearer token is empty")),
             Some(t) if !t.bytes().all(|b| b.is_ascii_graphic()) => Err(ConfigError::new(
                 "the bearer token has spaces, control or non-ASCII characters; use printable ASCII",
@@ -244,7 +254,7 @@ impl Config {
         let state = http::State {
             opts,
             facade,
-            token: self.bearer_token.clone(),
+            token: self.bearer_token.as_ref().map(|t| t.0.clone()),
         };
         let server =
             http::serve(listener, Arc::new(state)).map_err(|source| InstallError::Bind {
