@@ -577,7 +577,8 @@ mod tests {
         let c = Config::default()
             .apply_env(env(&[("ERRMON_BEARER_TOKEN", "t0k3n")]))
             .unwrap();
-        assert_eq!(c.bearer_token.as_deref(), Some("t0k3n"));
+        assert_eq!(c.bearer_token.as_ref().map(|t| t.0.as_str()), Some("t0k3n"));
+        assert!(!format!("{c:?}").contains("t0k3n"), "{c:?}");
     }
 
     #[test]
