@@ -36,7 +36,10 @@ fn only_requests_with_the_token_are_served() {
     ] {
         let r = get_with(addr, path, auth);
         assert_eq!(r.status, 401, "{path} with {auth:?}: {}", r.head);
-        assert_eq!(r.header("WWW-Authenticate"), Some("Bearer realm=\"errmon\""));
+        assert_eq!(
+            r.header("WWW-Authenticate"),
+            Some("Bearer realm=\"errmon\"")
+        );
         assert!(!r.text().contains("errmon_calls_total"), "{}", r.text());
     }
 
