@@ -13,7 +13,7 @@
 //! elapsed-time budget (only with `max_elapsed`), setting up the call's `Attempts`, and the sharded counter add of the
 //! attempt (as `#[count_calls]` does it).
 //!
-//! Target (issue 3): with `#[retry]` at most 1.2x the same function without it.
+//! Target: with `#[retry]` at most 1.2x the same function without it.
 
 use std::hint::black_box;
 use std::num::ParseIntError;
