@@ -103,21 +103,10 @@ fn nap() {
 #[count_calls]
 fn heartbeat() {}
 
-/// The panics of `load` are expected; keep them out of the test output.
-fn quiet_expected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = info.payload().downcast_ref::<String>().map(String::as_str);
-        if !msg.is_some_and(|m| m.ends_with("panics on purpose")) {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn publish_sends_counters_as_totals_in_flight_as_a_gauge_and_each_duration_once() {
     let (snapshotter, _turn) = recorder();
-    quiet_expected_panics();
+    support::quiet_expected_panics();
     for id in 0..6 {
         let _ = std::panic::catch_unwind(|| load(id));
     }

@@ -102,19 +102,8 @@ fn poll_once<F: Future>(fut: F) -> Pin<Box<F>> {
     fut
 }
 
-/// The panics of `load` are expected; keep them out of the test output.
-fn quiet_expected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = info.payload().downcast_ref::<String>().map(String::as_str);
-        if !msg.is_some_and(|m| m.ends_with("panics on purpose")) {
-            default(info);
-        }
-    }));
-}
-
 fn workload() {
-    quiet_expected_panics();
+    support::quiet_expected_panics();
     for id in 0..10 {
         let _ = std::panic::catch_unwind(|| load(id));
     }

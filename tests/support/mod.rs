@@ -167,3 +167,15 @@ pub fn facade_workload() {
         metrics::histogram!("itest_job_duration_seconds").record(v);
     }
 }
+
+/// Keeps panics whose message ends with "panics on purpose" out of the test output; others
+/// still print.
+pub fn quiet_expected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload().downcast_ref::<String>().map(String::as_str);
+        if !msg.is_some_and(|m| m.ends_with("panics on purpose")) {
+            default(info);
+        }
+    }));
+}
