@@ -1,0 +1,14 @@
+//! The rules errmon checks twice: at compile time in `errmon-macros` (a static label, a
+//! `name = "..."`, a `#[retry]` without arguments) and at start-up in `errmon-runtime` (constant
+//! labels, a site's labels against them, `Policy::DEFAULT`). Both crates depend on this one, so
+//! the two checks cannot disagree. Not meant to be used directly: depend on `errmon-runtime`.
+//!
+//! ```
+//! use errmon_rules::labels::{LabelNameError, check_label_name};
+//!
+//! assert_eq!(check_label_name("region"), Ok(()));
+//! assert!(matches!(check_label_name("le"), Err(LabelNameError::Reserved { .. })));
+//! ```
+
+pub mod labels;
+pub mod retry;
