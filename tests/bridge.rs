@@ -221,7 +221,7 @@ fn spawned_ping() {}
 #[test]
 fn a_spawned_bridge_publishes_once_more_when_its_guard_drops() {
     let (snapshotter, _turn) = recorder();
-    let guard = Bridge::spawn(Duration::from_secs(3600));
+    let guard = Bridge::spawn(Duration::from_secs(3600)).expect("spawn the bridge thread");
     spawned_ping();
     spawned_ping();
     drop(guard);

@@ -38,17 +38,32 @@
 
 #![warn(missing_docs)]
 
+// Without the exporter, nothing converts configured bounds to the grid.
+#[cfg_attr(not(feature = "exporter"), allow(dead_code))]
 mod buckets;
+#[cfg(feature = "exporter")]
+mod config;
 mod errors;
+#[cfg(feature = "exporter")]
 pub mod export;
+#[cfg(feature = "server")]
 mod http;
+#[cfg(feature = "exporter")]
 mod install;
 mod registry;
 pub mod retry;
 mod site;
 
 pub use errmon_macros::{ErrorKind, count_calls, monitored, retry, timed};
-pub use install::{Config, ConfigError, DEFAULT_LISTEN, InstallError, InstallGuard};
+
+#[cfg(feature = "exporter")]
+pub use config::{
+    Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, MetricMatch, Settings,
+};
+#[cfg(feature = "exporter")]
+pub use install::InstallError;
+#[cfg(feature = "server")]
+pub use install::InstallGuard;
 
 /// Starts the embedded default: a Prometheus endpoint on `127.0.0.1:9611` (or `ERRMON_LISTEN`)
 /// serving errmon's metrics and whatever the application records through the `metrics` facade.
@@ -62,6 +77,7 @@ pub use install::{Config, ConfigError, DEFAULT_LISTEN, InstallError, InstallGuar
 /// println!("scrape {}", guard.metrics_url());
 /// # Ok::<(), errmon_runtime::InstallError>(())
 /// ```
+#[cfg(feature = "server")]
 pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
 }

@@ -1,15 +1,95 @@
 //! Getting errmon's data out: Prometheus text rendered exactly from the registry, and a bridge
-//! that publishes the same totals through the `metrics` facade for other recorders.
+//! that publishes the same totals through the `metrics` facade for other recorders. Both are
+//! rendered from one export model (`model.rs`): one walk of the registry, one mapping from
+//! what a site records to families, labels and values.
+//!
+//! Applications that serve `/metrics` from their own router build a [`Renderer`] once at
+//! start-up, with [`Config::install_recorder`] (errmon's families and the application's own
+//! `metrics` facade metrics, as the embedded endpoint serves them) or [`Renderer::new`]
+//! (errmon's families only), and answer with its text and [`CONTENT_TYPE`].
 
 pub mod bridge;
-pub(crate) mod prometheus;
+pub(crate) mod facade;
+pub(crate) mod model;
+mod prometheus;
 
-use crate::{Config, ConfigError};
+use std::fmt;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::config::{Config, ConfigError, Settings};
+
+/// The `Content-Type` of [`Renderer::render`]'s text, and of the embedded endpoint's
+/// `/metrics`: the Prometheus text format 0.0.4.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Renders `/metrics` from settings validated once: build it at start-up, where a bad
+/// configuration is an error, and call [`Renderer::render`] on every scrape, which cannot fail.
+///
+/// ```
+/// #[errmon_runtime::count_calls]
+/// fn handled() {}
+///
+/// let renderer = errmon_runtime::export::Renderer::new(errmon_runtime::Config::default().validate()?);
+/// handled();
+/// // In the application's own `/metrics` handler:
+/// let body = renderer.render();
+/// let content_type = errmon_runtime::export::CONTENT_TYPE;
+/// assert!(body.contains(r#"errmon_calls_total{function="handled""#));
+/// # let _ = content_type;
+/// # Ok::<(), errmon_runtime::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Renderer {
+    settings: Settings,
+    facade: Option<PrometheusHandle>,
+}
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("settings", &self.settings)
+            .field("facade", &self.facade.is_some())
+            .finish()
+    }
+}
+
+impl Renderer {
+    /// A renderer of errmon's own families. To serve the application's `metrics` facade
+    /// metrics too, build it with [`Config::install_recorder`] instead.
+    pub fn new(settings: Settings) -> Self {
+        Renderer {
+            settings,
+            facade: None,
+        }
+    }
+
+    pub(crate) fn with_facade(settings: Settings, facade: Option<PrometheusHandle>) -> Self {
+        Renderer { settings, facade }
+    }
+
+    /// The Prometheus text: errmon's families, then the facade's metrics if this renderer
+    /// captures them. Serve it with [`CONTENT_TYPE`].
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(16 * 1024);
+        let model = model::Model::collect(&self.settings.const_labels);
+        prometheus::render(&mut out, &model, &self.settings.buckets);
+        if let Some(h) = &self.facade {
+            out.push_str(&h.render());
+        }
+        out
+    }
+
+    pub(crate) fn facade(&self) -> Option<&PrometheusHandle> {
+        self.facade.as_ref()
+    }
+}
 
 /// errmon's own families in the Prometheus text format (0.0.4), rendered with `config`'s
-/// buckets and constant labels, for applications that serve `/metrics` from their own HTTP
-/// server instead of calling [`install`](crate::install). Serve it with
-/// `Content-Type: text/plain; version=0.0.4`.
+/// buckets and constant labels. A convenience that validates `config` on every call, and
+/// renders no facade metrics: an application serving `/metrics` itself should build a
+/// [`Renderer`] once instead ([`Config::install_recorder`] to include its own `metrics`
+/// facade metrics). Serve it with [`CONTENT_TYPE`].
 ///
 /// ```
 /// #[errmon_runtime::count_calls]
@@ -21,8 +101,5 @@ use crate::{Config, ConfigError};
 /// # Ok::<(), errmon_runtime::ConfigError>(())
 /// ```
 pub fn render_prometheus(config: &Config) -> Result<String, ConfigError> {
-    let opts = config.render_options()?;
-    let mut out = String::with_capacity(16 * 1024);
-    prometheus::render(&mut out, &opts);
-    Ok(out)
+    Ok(Renderer::new(config.validate()?).render())
 }

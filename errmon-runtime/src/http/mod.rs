@@ -14,10 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use metrics_exporter_prometheus::PrometheusHandle;
-
-use crate::export::prometheus::{self, RenderOptions};
-use crate::install::UPKEEP_INTERVAL;
+use crate::export::{CONTENT_TYPE, Renderer};
 
 const WORKERS: usize = 2;
 const QUEUE: usize = 32;
@@ -30,24 +27,13 @@ const DRAIN_MAX: usize = 64 * 1024;
 
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy, try again\n";
 
-pub(crate) const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// How often the facade recorder's histograms are compacted.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 pub(crate) struct State {
-    pub opts: RenderOptions,
-    pub facade: Option<PrometheusHandle>,
+    pub(crate) renderer: Renderer,
     /// When set, every request must carry `Authorization: Bearer <token>`.
-    pub token: Option<String>,
-}
-
-impl State {
-    fn metrics(&self) -> String {
-        let mut out = String::with_capacity(16 * 1024);
-        prometheus::render(&mut out, &self.opts);
-        if let Some(h) = &self.facade {
-            out.push_str(&h.render());
-        }
-        out
-    }
+    pub(crate) token: Option<String>,
 }
 
 pub(crate) struct Server {
@@ -72,7 +58,7 @@ pub(crate) fn serve(listener: TcpListener, state: Arc<State>) -> io::Result<Serv
     threads.push(spawn("errmon-accept", move || {
         accept(&listener, &tx, &flag)
     })?);
-    if let Some(handle) = state.facade.clone() {
+    if let Some(handle) = state.renderer.facade().cloned() {
         let flag = Arc::clone(&stop);
         threads.push(spawn("errmon-upkeep", move || {
             while !flag.load(Ordering::Acquire) {
@@ -114,6 +100,12 @@ impl Server {
             t.thread().unpark();
             let _ = t.join();
         }
+    }
+
+    /// Lets go of a server whose threads run in another process: the parent of a `fork()`.
+    /// Joining or detaching them here would fail, and the listening socket serves the parent.
+    pub(crate) fn abandon(self) {
+        std::mem::forget(self);
     }
 }
 
@@ -163,10 +155,10 @@ fn worker(rx: &Mutex<Receiver<TcpStream>>, state: &State, stop: &AtomicBool) {
 /// A parsed request head: only what routing needs.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Request {
-    pub method: String,
-    pub path: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
     /// The value of the `Authorization` header, if any.
-    pub authorization: Option<Vec<u8>>,
+    pub(crate) authorization: Option<Vec<u8>>,
 }
 
 /// Why a request could not be parsed, with the status to answer.
@@ -269,15 +261,8 @@ fn handle(stream: &mut TcpStream, state: &State) -> io::Result<()> {
     let path = req.path.split(['?', '#']).next().unwrap_or_default();
     match path {
         "/metrics" => {
-            let body = state.metrics();
-            respond(
-                stream,
-                200,
-                METRICS_CONTENT_TYPE,
-                &[],
-                body.as_bytes(),
-                head_only,
-            )
+            let body = state.renderer.render();
+            respond(stream, 200, CONTENT_TYPE, &[], body.as_bytes(), head_only)
         }
         "/" => respond(
             stream,

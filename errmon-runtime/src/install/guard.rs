@@ -1,0 +1,159 @@
+//! [`Config::install`] and the [`InstallGuard`] that stops what it started.
+
+use std::fmt;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::InstallError;
+use crate::config::{Config, ConfigError, Settings};
+use crate::export::{Renderer, facade};
+use crate::http::{self, Server};
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+impl Config {
+    /// Starts the endpoint; see [`install`](crate::install).
+    pub fn install(self) -> Result<InstallGuard, InstallError> {
+        let settings = self.validate()?;
+        let addr = resolve(&settings.listen)?;
+        if INSTALLED.swap(true, Ordering::AcqRel) {
+            return Err(InstallError::AlreadyInstalled);
+        }
+        match start(settings, addr) {
+            Ok(guard) => Ok(guard),
+            Err(e) => {
+                INSTALLED.store(false, Ordering::Release);
+                Err(e)
+            }
+        }
+    }
+}
+
+fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallError> {
+    let facade = if settings.capture_facade {
+        Some(facade::handle(&settings)?)
+    } else {
+        None
+    };
+    let bind_error = |source| InstallError::Bind {
+        addr: settings.listen.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(bind_error)?;
+    // Calibrate the clock now rather than on the first instrumented call.
+    let _ = quanta::Instant::now();
+    let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
+    let listen = settings.listen.clone();
+    let state = http::State {
+        renderer: Renderer::with_facade(settings, facade),
+        token,
+    };
+    let server = http::serve(listener, Arc::new(state)).map_err(|source| InstallError::Bind {
+        addr: listen,
+        source,
+    })?;
+    Ok(InstallGuard {
+        server: Some(server),
+        pid: std::process::id(),
+    })
+}
+
+fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
+    let bad = |why: String| InstallError::Config(ConfigError::new(why));
+    let mut addrs = listen
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("listen address `{listen}` is not valid: {e}")))?;
+    addrs
+        .next()
+        .ok_or_else(|| bad(format!("listen address `{listen}` resolves to no address")))
+}
+
+/// Keeps the endpoint running; dropping it stops the server and joins its threads.
+///
+/// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
+/// which run only in the parent: the parent keeps serving its own metrics, and the child
+/// serves nothing. Dropping the copy in the child (or letting it go out of scope) releases
+/// it without waiting for threads that do not exist there; the child may then call
+/// [`install`](crate::install) again on an address of its own.
+///
+/// ```no_run
+/// let guard = errmon_runtime::install()?;
+/// println!("scrape http://{}/metrics", guard.local_addr());
+/// # Ok::<(), errmon_runtime::InstallError>(())
+/// ```
+#[must_use = "the endpoint stops when the guard is dropped"]
+pub struct InstallGuard {
+    server: Option<Server>,
+    /// The process that started the server, the only one where its threads run.
+    pid: u32,
+}
+
+impl InstallGuard {
+    /// The address the endpoint actually listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server
+            .as_ref()
+            .map_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)), Server::local_addr)
+    }
+
+    /// `http://<addr>/metrics`, ready to print or to put in a scrape config.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.local_addr())
+    }
+}
+
+impl fmt::Debug for InstallGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InstallGuard")
+            .field("local_addr", &self.local_addr())
+            .finish()
+    }
+}
+
+impl Drop for InstallGuard {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            if std::process::id() == self.pid {
+                server.shutdown();
+            } else {
+                // A forked child: the threads run in the parent only, so there is nothing
+                // to stop or join here, and joining (or detaching) them would fail.
+                server.abandon();
+            }
+        }
+        INSTALLED.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_bearer_tokens_are_refused_without_being_repeated() {
+        let e = Config::default().bearer_token("").install().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid errmon configuration: the bearer token is empty"
+        );
+        let e = Config::default()
+            .bearer_token("two words")
+            .install()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("spaces") && !e.to_string().contains("two words"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_listen_addresses_are_errors() {
+        let e = Config::default()
+            .listen("not an address")
+            .install()
+            .unwrap_err();
+        assert!(matches!(e, InstallError::Config(_)), "{e}");
+        assert!(e.to_string().contains("`not an address`"), "{e}");
+    }
+}

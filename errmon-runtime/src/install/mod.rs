@@ -1,0 +1,11 @@
+//! `install()`: [`Config::install`] starts the embedded endpoint, [`InstallGuard`] stops it,
+//! [`InstallError`] says why it did not start.
+
+mod error;
+#[cfg(feature = "server")]
+mod guard;
+
+pub use error::InstallError;
+
+#[cfg(feature = "server")]
+pub use guard::InstallGuard;
