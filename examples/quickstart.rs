@@ -84,7 +84,13 @@ fn main() -> std::process::ExitCode {
     let guard = match errmon_runtime::install() {
         Ok(guard) => guard,
         Err(e) => {
+            // Each cause once: `InstallError`'s message, then what the OS said, if anything.
             eprintln!("{e}");
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                eprintln!("  caused by: {c}");
+                cause = c.source();
+            }
             if matches!(e, errmon_runtime::InstallError::Bind { .. }) {
                 eprintln!(
                     "another address: ERRMON_LISTEN=127.0.0.1:0 cargo run --example quickstart"

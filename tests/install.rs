@@ -137,3 +137,43 @@ fn dropping_the_guard_stops_the_server_and_errmon_can_be_installed_again() {
     drop(again);
     assert!(connect_refused(addr), "{addr} still accepts connections");
 }
+
+/// Each error of the chain, outermost first, as `{}` prints it.
+fn chain(e: &dyn std::error::Error) -> Vec<String> {
+    let mut out = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push(cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+#[test]
+fn printing_the_error_chain_shows_each_cause_once() {
+    let _l = serialised();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let addr = taken.local_addr().expect("local addr").to_string();
+    let err = Config::default()
+        .listen(addr.clone())
+        .install()
+        .expect_err("the port is taken");
+    let printed = chain(&err);
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    let os = &printed[1];
+    assert_eq!(
+        printed.join(": ").matches(os.as_str()).count(),
+        1,
+        "{printed:?}"
+    );
+    assert!(printed[0].contains(&addr), "{printed:?}");
+
+    let err = Config::default()
+        .listen("127.0.0.1:0")
+        .duration_buckets([0.0033])
+        .install()
+        .expect_err("off the grid");
+    let printed = chain(&err);
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    assert_eq!(printed[0].matches("0.0033").count(), 1, "{printed:?}");
+}

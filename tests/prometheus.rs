@@ -1,8 +1,9 @@
 //! The endpoint against the real thing: `promtool check metrics` on a scrape, and a Prometheus
 //! server scraping the endpoint and answering queries about it.
 //!
-//! Both tools come with Debian's `prometheus` package. Without them these tests print a notice
-//! and pass, unless `ERRMON_REQUIRE_PROMETHEUS=1` (as in CI), where they fail. Everything listens
+//! Both tools come with Debian's `prometheus` package. Without them these tests write a
+//! `SKIPPED` notice to stderr, which `cargo test` shows (it is not captured), and pass, unless
+//! `ERRMON_REQUIRE_PROMETHEUS=1` (as in CI), where they fail. Everything listens
 //! on loopback, on ports picked for the test, never on Prometheus's default 9090.
 
 mod support;
@@ -20,6 +21,10 @@ use errmon_runtime::{Config, ErrorKind, InstallGuard, count_calls, monitored, re
 use support::{get, scrape, which};
 
 /// The tool's path, or `None` after printing why the test is skipped.
+///
+/// The notice is written to the process's stderr directly: libtest captures what `eprintln!`
+/// prints and shows it only for failing tests, so a skip reported that way would never be
+/// seen. A direct write is not captured, and shows in `cargo test`'s output.
 fn tool(name: &str) -> Option<PathBuf> {
     if let Some(path) = which(name) {
         return Some(path);
@@ -28,7 +33,15 @@ fn tool(name: &str) -> Option<PathBuf> {
     if std::env::var("ERRMON_REQUIRE_PROMETHEUS").as_deref() == Ok("1") {
         panic!("{missing}, and ERRMON_REQUIRE_PROMETHEUS=1 requires it");
     }
-    eprintln!("skipping: {missing}");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a Prometheus test")
+        .to_owned();
+    let notice = format!(
+        "note: {test} SKIPPED, passing without checking anything: {missing}; \
+         ERRMON_REQUIRE_PROMETHEUS=1 turns this into a failure\n"
+    );
+    let _ = std::io::stderr().write_all(notice.as_bytes());
     None
 }
 
