@@ -295,3 +295,58 @@ fn install_says_how_to_live_with_another_recorder() {
         "{body}"
     );
 }
+
+#[monitored(labels(tier = "silver"))]
+fn ordered() -> Result<(), StoreError> {
+    Err(StoreError::NotFound)
+}
+
+/// The bridge and `/metrics` come from one export model: the same series with their labels in
+/// the same order (`function`, `module`, the family's own, then static labels).
+#[test]
+fn the_bridge_sends_labels_in_the_order_metrics_serves_them() {
+    let (snapshotter, _turn) = recorder();
+    let _ = ordered();
+    Bridge::new().publish();
+    let mut sent: Vec<String> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter_map(|(key, _, _, _)| {
+            let key = key.key();
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}=\"{}\"", l.key(), l.value()))
+                .collect();
+            labels
+                .iter()
+                .any(|l| l == r#"function="ordered""#)
+                .then(|| format!("{}{{{}}}", key.name(), labels.join(",")))
+        })
+        .collect();
+    sent.sort();
+    let text = errmon_runtime::export::render_prometheus(&Config::default()).expect("render");
+    let mut served: Vec<String> = support::samples(&text)
+        .filter(|l| l.contains(r#"function="ordered""#))
+        .filter_map(|l| l.rsplit_once(' ').map(|(s, _)| s))
+        .map(|s| {
+            // `name_bucket{...,le=".."}`, `_sum` and `_count` are one histogram for the bridge.
+            let s = s
+                .split_once(",le=")
+                .map_or(s.to_owned(), |(a, _)| format!("{a}}}"));
+            s.replace("_seconds_bucket{", "_seconds{")
+                .replace("_seconds_sum{", "_seconds{")
+                .replace("_seconds_count{", "_seconds{")
+        })
+        .collect();
+    served.sort();
+    served.dedup();
+    assert_eq!(sent, served);
+    assert!(
+        sent.contains(
+            &r#"errmon_call_outcomes_total{function="ordered",module="bridge",outcome="error",tier="silver"}"#
+                .to_owned()
+        ),
+        "{sent:#?}"
+    );
+}

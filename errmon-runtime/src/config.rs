@@ -121,7 +121,9 @@ pub struct Settings {
     /// Bucket bounds of facade histograms, by name; the duration default included.
     pub(crate) facade_buckets: Vec<(MetricMatch, Vec<f64>)>,
     pub(crate) capture_facade: bool,
+    #[cfg(feature = "server")]
     pub(crate) bearer_token: Option<Secret>,
+    #[cfg(feature = "server")]
     pub(crate) listen: String,
 }
 
@@ -306,7 +308,9 @@ impl Config {
             const_labels: self.const_labels.clone(),
             facade_buckets,
             capture_facade: self.capture_facade,
+            #[cfg(feature = "server")]
             bearer_token: self.bearer_token.clone(),
+            #[cfg(feature = "server")]
             listen: self.listen.clone(),
         })
     }

@@ -37,6 +37,10 @@
 //! See the README for every metric, label and option.
 
 #![warn(missing_docs)]
+// Temporary, until the record/, private/ and retry/ moves land: their types (Site, Registration,
+// ErrorSeries, Call, Timer, Classify, DefaultTimer, two retry types) have no Debug yet. Remove
+// at merge.
+#![allow(missing_debug_implementations)]
 
 // Without the exporter, nothing converts configured bounds to the grid.
 #[cfg_attr(not(feature = "exporter"), allow(dead_code))]

@@ -80,6 +80,7 @@ impl Renderer {
         out
     }
 
+    #[cfg(feature = "server")]
     pub(crate) fn facade(&self) -> Option<&PrometheusHandle> {
         self.facade.as_ref()
     }
