@@ -35,6 +35,16 @@ pub const DEFAULT_FACADE_BUCKETS: [f64; 28] = [
 ///     .install()
 ///     .expect("errmon endpoint");
 /// ```
+///
+/// A builder method returns the changed `Config`; a call whose result is dropped changes
+/// nothing, so it is a warning (`unused_must_use`):
+///
+/// ```compile_fail
+/// #[deny(unused_must_use)]
+/// fn configure(config: errmon_runtime::Config) {
+///     config.listen("0.0.0.0:9611"); // the new address is dropped here
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) listen: String,

@@ -70,6 +70,7 @@ impl Renderer {
 
     /// The Prometheus text: errmon's families, then the facade's metrics if this renderer
     /// captures them. Serve it with [`CONTENT_TYPE`].
+    #[must_use]
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(16 * 1024);
         let model = model::Model::collect(&self.settings.const_labels);
