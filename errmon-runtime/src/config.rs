@@ -117,9 +117,15 @@ impl std::error::Error for ConfigError {}
 /// once, so nothing fails later.
 ///
 /// ```
-/// let settings = errmon_runtime::Config::default().validate()?;
+/// #[errmon_runtime::count_calls]
+/// fn served() {}
+///
+/// let settings = errmon_runtime::Config::default().const_label("service", "api").validate()?;
 /// let renderer = errmon_runtime::export::Renderer::new(settings);
-/// assert!(renderer.render().is_empty() || renderer.render().ends_with('\n'));
+/// served();
+/// let body = renderer.render();
+/// assert!(body.lines().any(|l| l.starts_with(r#"errmon_calls_total{function="served""#)
+///     && l.ends_with(r#",service="api"} 1"#)));
 /// # Ok::<(), errmon_runtime::ConfigError>(())
 /// ```
 #[derive(Clone, Debug)]
