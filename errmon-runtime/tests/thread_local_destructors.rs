@@ -1,0 +1,85 @@
+//! Calls made from a thread-local's destructor: a per-thread connection whose `Drop` calls a
+//! monitored `flush()`, on every thread that exits. Such calls must be counted, and must not
+//! touch a thread-local (errmon's or a dependency's) that the thread already destroyed: a panic
+//! there aborts the whole process, so the scenario runs in a child process.
+
+use std::process::Command;
+
+use errmon_runtime::sites;
+use errmon_runtime::{monitored, timed};
+
+#[derive(Debug)]
+struct FlushError;
+
+#[monitored]
+fn flush(fail: bool) -> Result<(), FlushError> {
+    if fail { Err(FlushError) } else { Ok(()) }
+}
+
+#[timed]
+fn close() {}
+
+struct Connection;
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let _ = flush(true);
+        close();
+    }
+}
+
+thread_local! {
+    static CONNECTION: Connection = const { Connection };
+}
+
+fn calls(function: &str) -> (u64, u64) {
+    let site = sites::all()
+        .into_iter()
+        .find(|s| s.meta().function == function)
+        .unwrap_or_else(|| panic!("no site for {function}"));
+    let snap = site.snapshot();
+    (snap.calls, snap.count())
+}
+
+const CHILD: &str = "ERRMON_TEST_THREAD_LOCAL_DESTRUCTOR_CHILD";
+
+/// Runs in the child: the thread-local is set before the thread's first timed call, so it is
+/// destroyed after everything the first call set up on that thread.
+fn child() {
+    std::thread::spawn(|| {
+        CONNECTION.with(|_| {});
+        let _ = flush(false);
+        close();
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    // `flush`: one call from the body and one from the destructor, both timed.
+    assert_eq!(calls("flush"), (2, 2));
+    assert_eq!(calls("close"), (0, 2));
+}
+
+#[test]
+fn calls_from_a_thread_local_destructor_are_counted_and_do_not_abort() {
+    if std::env::var_os(CHILD).is_some() {
+        child();
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "calls_from_a_thread_local_destructor_are_counted_and_do_not_abort",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "child failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The child ran the scenario rather than filtering the test out.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+}
