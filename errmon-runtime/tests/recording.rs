@@ -144,6 +144,55 @@ fn boxed_errors_are_labelled_by_their_short_type() {
 }
 
 #[monitored]
+fn read_config(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+#[monitored]
+fn connect(refused: bool) -> Result<(), std::io::Error> {
+    Err(if refused {
+        std::io::ErrorKind::ConnectionRefused.into()
+    } else {
+        std::io::Error::other("custom")
+    })
+}
+
+#[monitored]
+fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+    text.parse()
+}
+
+#[test]
+fn std_errors_are_labelled_with_their_kind() {
+    assert!(read_config("/errmon/no/such/file").is_err());
+    let _ = connect(true);
+    let _ = connect(false);
+    for text in ["80", "http", "", "70000"] {
+        let _ = parse_port(text);
+    }
+    // `io::Error` keeps its short type name, `Error`.
+    assert_eq!(
+        errors_of("read_config"),
+        [("Error".to_owned(), "not_found", 1)]
+    );
+    assert_eq!(
+        errors_of("connect"),
+        [
+            ("Error".to_owned(), "connection_refused", 1),
+            ("Error".to_owned(), "other", 1)
+        ]
+    );
+    assert_eq!(
+        errors_of("parse_port"),
+        [
+            ("ParseIntError".to_owned(), "empty", 1),
+            ("ParseIntError".to_owned(), "invalid_digit", 1),
+            ("ParseIntError".to_owned(), "pos_overflow", 1)
+        ]
+    );
+}
+
+#[monitored]
 fn panics(really: bool) -> u8 {
     assert!(!really, "asked to panic");
     7
