@@ -7,6 +7,10 @@
 //! `quanta::Clock` in a `static` touches no thread-local, and skipping the override lookup
 //! makes a clock read cheaper too.
 //!
+//! Calibrating a TSC clock takes a while, once per process: quanta keeps the calibration in a
+//! global that every `Clock::new` reuses, so `install()` reading quanta's clock once calibrates
+//! this one too.
+//!
 //! Calls keep the clock's raw reading (a TSC count where there is one) and scale only the
 //! difference, once, when they end.
 

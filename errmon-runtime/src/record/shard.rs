@@ -203,6 +203,7 @@ impl Cells {
     }
 
     /// Counts one error of the given type and kind; the table is created on the first one.
+    #[inline]
     pub(crate) fn record_error(&self, thread: usize, type_name: &'static str, kind: &'static str) {
         self.errors
             .get_or_init(|| ErrorTable::new(owned_shards(MIN_HIST_SHARDS, MAX_HIST_SHARDS)))
@@ -255,19 +256,9 @@ impl LazyCells {
         (!p.is_null()).then(|| unsafe { &*p })
     }
 
-    /// The cells, allocated now if this is the first call; `first` runs once, for the call that
-    /// published them.
-    #[inline]
-    pub(crate) fn get_or_init(&'static self, kind: Kind, first: impl FnOnce()) -> &'static Cells {
-        match self.get() {
-            Some(cells) => cells,
-            None => self.init(kind, first),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn init(&'static self, kind: Kind, first: impl FnOnce()) -> &'static Cells {
+    /// Allocates and publishes the cells on a site's first call, or returns those another
+    /// thread published first; `first` runs once, for the call that published them.
+    pub(crate) fn init(&'static self, kind: Kind, first: impl FnOnce()) -> &'static Cells {
         let fresh = Box::into_raw(Box::new(Cells::new(kind)));
         let cells = match self
             .0

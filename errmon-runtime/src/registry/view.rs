@@ -64,6 +64,16 @@ pub struct Meta {
 }
 
 /// One instrumented function as errmon sees it: read-only, listed by [`crate::sites::all`].
+///
+/// Only the code the attribute macros generate records into a site; a view cannot:
+///
+/// ```compile_fail,E0599
+/// #[errmon_runtime::count_calls]
+/// fn ping() {}
+///
+/// let site = errmon_runtime::sites::all()[0];
+/// site.count();
+/// ```
 pub struct Site {
     meta: Meta,
     cells: LazyCells,
@@ -155,7 +165,16 @@ impl Site {
     /// The cells calls record into, allocated and registered on the first call.
     #[inline]
     pub(crate) fn cells(&'static self) -> &'static Cells {
-        self.cells
-            .get_or_init(self.meta.kind, || super::register(self))
+        match self.cells.get() {
+            Some(cells) => cells,
+            None => self.first_call(),
+        }
+    }
+
+    // Out of line, so the hot path neither reads the kind nor builds the closure.
+    #[cold]
+    #[inline(never)]
+    fn first_call(&'static self) -> &'static Cells {
+        self.cells.init(self.meta.kind, || super::register(self))
     }
 }
