@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use errmon_runtime::sites;
-use errmon_runtime::{monitored, timed};
+use errmon_runtime::{monitored, retry, timed};
 
 #[derive(Debug)]
 struct FlushError;
@@ -19,12 +19,19 @@ fn flush(fail: bool) -> Result<(), FlushError> {
 #[timed]
 fn close() {}
 
+/// A wall-clock budget: the retry reads the clock when the call starts.
+#[retry(attempts = 2, max_elapsed = "1s")]
+fn reconnect() -> Result<(), FlushError> {
+    Ok(())
+}
+
 struct Connection;
 
 impl Drop for Connection {
     fn drop(&mut self) {
         let _ = flush(true);
         close();
+        let _ = reconnect();
     }
 }
 
@@ -50,12 +57,15 @@ fn child() {
         CONNECTION.with(|_| {});
         let _ = flush(false);
         close();
+        let _ = reconnect();
     })
     .join()
     .expect("the thread exits cleanly");
     // `flush`: one call from the body and one from the destructor, both timed.
     assert_eq!(calls("flush"), (2, 2));
     assert_eq!(calls("close"), (0, 2));
+    // `reconnect`: one attempt each time, no durations.
+    assert_eq!(calls("reconnect"), (2, 0));
 }
 
 #[test]
