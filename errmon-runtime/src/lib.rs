@@ -69,6 +69,28 @@ pub fn install() -> Result<InstallGuard, InstallError> {
 
 /// Introspection of the sites errmon knows, for custom exporters and tests: read-only views of
 /// what each instrumented function is and what it recorded.
+///
+/// ```
+/// use errmon_runtime::sites::{self, OutcomeLabel};
+///
+/// #[errmon_runtime::monitored]
+/// fn load(id: u32) -> std::io::Result<u32> {
+///     if id == 0 { Err(std::io::ErrorKind::NotFound.into()) } else { Ok(id) }
+/// }
+///
+/// let _ = load(0);
+/// let _ = load(1);
+/// let mut report = String::new();
+/// // Every instrumented function of the program, here only the one called `load`.
+/// for site in sites::all().into_iter().filter(|s| s.meta().function == "load") {
+///     let (meta, snap) = (site.meta(), site.snapshot());
+///     report += &format!("{} calls={} ok={}", meta.function, snap.calls, snap.outcome(OutcomeLabel::Ok));
+///     for e in site.errors() {
+///         report += &format!(" {}/{}={}", e.error_type, e.error_kind, e.count);
+///     }
+/// }
+/// assert_eq!(report, "load calls=2 ok=1 Error/not_found=1");
+/// ```
 pub mod sites {
     pub use crate::registry::{
         ErrorSeries, Kind, Meta, OutcomeLabel, Site, Snapshot, errors, sites as all,
@@ -85,7 +107,7 @@ pub mod __private {
 // name them merge.
 #[allow(unused_imports)]
 mod site {
-    pub(crate) use crate::registry::{Kind, OutcomeLabel, Site, Snapshot};
+    pub(crate) use crate::registry::{Kind, Meta, OutcomeLabel, Site, Snapshot};
 }
 #[allow(unused_imports)]
 mod buckets {

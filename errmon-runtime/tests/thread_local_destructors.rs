@@ -25,6 +25,11 @@ fn reconnect() -> Result<(), FlushError> {
     Ok(())
 }
 
+/// Called only from destructors: its site's first call (allocation, registration) happens
+/// while a thread is torn down.
+#[monitored]
+fn goodbye() {}
+
 struct Connection;
 
 impl Drop for Connection {
@@ -32,6 +37,7 @@ impl Drop for Connection {
         let _ = flush(true);
         close();
         let _ = reconnect();
+        goodbye();
     }
 }
 
@@ -61,11 +67,17 @@ fn child() {
     })
     .join()
     .expect("the thread exits cleanly");
-    // `flush`: one call from the body and one from the destructor, both timed.
-    assert_eq!(calls("flush"), (2, 2));
-    assert_eq!(calls("close"), (0, 2));
+    // A thread whose only errmon calls come from the destructor: it gets its thread number
+    // while exiting.
+    std::thread::spawn(|| CONNECTION.with(|_| {}))
+        .join()
+        .expect("the thread exits cleanly");
+    // `flush`: one call from the first thread's body, one from each destructor, all timed.
+    assert_eq!(calls("flush"), (3, 3));
+    assert_eq!(calls("close"), (0, 3));
     // `reconnect`: one attempt each time, no durations.
-    assert_eq!(calls("reconnect"), (2, 0));
+    assert_eq!(calls("reconnect"), (3, 0));
+    assert_eq!(calls("goodbye"), (2, 2));
 }
 
 #[test]
