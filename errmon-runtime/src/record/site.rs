@@ -144,9 +144,10 @@ impl Drop for Timer {
     }
 }
 
-/// Where a call's body is, for a drop without [`Call::finish`] to tell a panic of the body from
-/// a cancellation. An atomic only so that `&Call` is `Sync` (an `async fn` holding a [`Body`]
-/// stays `Send`); one thread at a time touches it, with relaxed plain stores.
+// Where a call's body is, so that a drop without `finish` tells a panic of the body from a
+// cancellation. An atomic only so that `&Call` is `Sync` (an `async fn` holding a `Body` stays
+// `Send`); one thread at a time touches it, and its relaxed loads and stores are plain moves.
+/// A sync call: its body runs from `enter` until `finish`.
 const SYNC: u8 = 0;
 /// An `async fn` call whose body is not being polled.
 const AWAITING: u8 = 1;
@@ -226,9 +227,10 @@ impl<F: Future> Future for Body<'_, F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // SAFETY: `fut` is pinned structurally: it is never moved out of a pinned `Body`, which
-        // has no `Drop` and is `Unpin` only when `F` is.
+        // SAFETY: `fut` is pinned structurally: nothing moves it out of a pinned `Body`, which
+        // has no `Drop` and is `Unpin` only when `F` is. `this` itself is never moved.
         let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
         let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
         this.call.place.store(POLLING, Relaxed);
         let out = fut.poll(cx);
