@@ -10,18 +10,24 @@
 //! function (so the same `static` site) at once, and the reported figure is the mean of the two
 //! threads' own elapsed times: the per-call cost per thread under sharing. The plain atomic add
 //! at 2 threads shows what a single shared counter would cost; the sites shard to avoid it.
+//! The two async cases poll a ready `async fn` once: `#[monitored]` as it expands, and the
+//! expansion through `enter_async` and `Call::body`, which tells a cancellation from a panic.
 //!
 //! Targets: `count_calls` within 1.5x of the atomic add; `timed` within 1.3x and `monitored`
 //! (ok) within 1.5x of two `Instant::now()`; each attribute at 2 threads within 1.5x of itself
 //! at 1 thread.
 
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Barrier, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use errmon_runtime::__private::{Classify, Kind, Meta, Site};
 use errmon_runtime::{ErrorKind, count_calls, monitored, timed};
 
 #[derive(Debug, ErrorKind)]
@@ -66,13 +72,48 @@ fn monitored_err(x: u64) -> Result<u64, BenchError> {
     })
 }
 
+#[monitored]
+#[inline(never)]
+async fn monitored_async(x: u64) -> Result<u64, BenchError> {
+    Ok(black_box(x))
+}
+
+static ASYNC_SITE: Site = Site::new(Meta {
+    function: "enter_async_body",
+    module: module_path!(),
+    file: file!(),
+    line: line!(),
+    kind: Kind::Monitored,
+    labels: &[],
+});
+
+/// `#[monitored] async fn` written out with `enter_async` and `Call::body`.
+#[inline(never)]
+async fn enter_async_body(x: u64) -> Result<u64, BenchError> {
+    #[allow(unused_imports)]
+    use errmon_runtime::__private::{ViaAny as _, ViaErrorKind as _, ViaResult as _};
+    let call = ASYNC_SITE.enter_async();
+    let out: Result<u64, BenchError> = call.body(async move { Ok(black_box(x)) }).await;
+    call.finish((&&&Classify(&out)).__errmon_outcome());
+    out
+}
+
+/// Polls a future that is ready at once.
+#[inline(always)]
+fn ready<F: Future>(fut: F) -> F::Output {
+    match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => unreachable!("the body never waits"),
+    }
+}
+
 static SHARED: AtomicU64 = AtomicU64::new(0);
 
 /// Runs `iters` calls of one case. The same loop serves both thread counts, so they differ only
 /// in who else is calling.
 type Loop = fn(u64);
 
-const CASES: [(&str, Loop); 7] = [
+const CASES: [(&str, Loop); 9] = [
     ("bare_fn", |n| {
         for _ in 0..n {
             black_box(bare(black_box(1)));
@@ -107,6 +148,16 @@ const CASES: [(&str, Loop); 7] = [
     ("monitored_err", |n| {
         for _ in 0..n {
             let _ = black_box(monitored_err(black_box(1)));
+        }
+    }),
+    ("monitored_async_ok", |n| {
+        for _ in 0..n {
+            let _ = black_box(ready(monitored_async(black_box(1))));
+        }
+    }),
+    ("enter_async_body_ok", |n| {
+        for _ in 0..n {
+            let _ = black_box(ready(enter_async_body(black_box(1))));
         }
     }),
 ];

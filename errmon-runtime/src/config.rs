@@ -8,7 +8,7 @@ use std::fmt;
 
 use errmon_rules::labels::{LabelNameError, check_label_name};
 
-use crate::buckets;
+use crate::record::grid as buckets;
 use crate::registry;
 
 /// The address served when neither [`Config::listen`] nor `ERRMON_LISTEN` says otherwise:

@@ -78,6 +78,27 @@ fn timed_records_one_duration_per_call_with_an_exact_sum() {
     assert_eq!(slots[..=36].iter().sum::<u64>(), 0);
 }
 
+#[timed]
+fn naps(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[test]
+fn durations_come_with_their_bounds() {
+    naps(2);
+    let s = snap("naps");
+    let per_slot: Vec<(f64, u64)> = s.durations().collect();
+    assert_eq!(per_slot.len(), s.slots.as_ref().unwrap().len());
+    assert_eq!(per_slot.first().unwrap().0, 1e-6);
+    assert_eq!(per_slot[per_slot.len() - 2].0, 100.0);
+    assert_eq!(per_slot.last().unwrap().0, f64::INFINITY);
+    let buckets: Vec<(f64, u64)> = s.cumulative_durations().collect();
+    // Slept at least 2 ms: nothing at or below 1 ms, the call in every bucket from 1 s up.
+    let at = |le: f64| buckets.iter().find(|b| b.0 == le).unwrap().1;
+    assert_eq!((at(0.001), at(1.0), at(f64::INFINITY)), (0, 1, 1));
+    assert!(s.sum_seconds() >= 0.002);
+}
+
 #[monitored]
 fn fetch(id: u32) -> Result<u32, FetchError> {
     match id {
@@ -140,6 +161,55 @@ fn boxed_errors_are_labelled_by_their_short_type() {
     assert_eq!(
         errors_of("boxed"),
         [("Box<dyn Error + Send + Sync>".to_owned(), "unknown", 1)]
+    );
+}
+
+#[monitored]
+fn read_config(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+#[monitored]
+fn connect(refused: bool) -> Result<(), std::io::Error> {
+    Err(if refused {
+        std::io::ErrorKind::ConnectionRefused.into()
+    } else {
+        std::io::Error::other("custom")
+    })
+}
+
+#[monitored]
+fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+    text.parse()
+}
+
+#[test]
+fn std_errors_are_labelled_with_their_kind() {
+    assert!(read_config("/errmon/no/such/file").is_err());
+    let _ = connect(true);
+    let _ = connect(false);
+    for text in ["80", "http", "", "70000"] {
+        let _ = parse_port(text);
+    }
+    // `io::Error` keeps its short type name, `Error`.
+    assert_eq!(
+        errors_of("read_config"),
+        [("Error".to_owned(), "not_found", 1)]
+    );
+    assert_eq!(
+        errors_of("connect"),
+        [
+            ("Error".to_owned(), "connection_refused", 1),
+            ("Error".to_owned(), "other", 1)
+        ]
+    );
+    assert_eq!(
+        errors_of("parse_port"),
+        [
+            ("ParseIntError".to_owned(), "empty", 1),
+            ("ParseIntError".to_owned(), "invalid_digit", 1),
+            ("ParseIntError".to_owned(), "pos_overflow", 1)
+        ]
     );
 }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 use metrics::{Label, counter, gauge, histogram};
 
 use super::model::{FamilyKind, Labels, Model, Value};
-use crate::buckets::{BOUNDS, BOUNDS_NS, SLOTS};
+use crate::record::grid::{BOUNDS, BOUNDS_NS, SLOTS};
 
 /// A series as the bridge remembers it between publishes: family name and labels.
 type SeriesKey = (&'static str, Vec<(String, String)>);

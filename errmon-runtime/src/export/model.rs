@@ -20,9 +20,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::buckets::SLOTS;
+use crate::record::grid::SLOTS;
 use crate::registry;
-use crate::sites::{Kind, OutcomeLabel, Site};
+use crate::registry::{Kind, OutcomeLabel, Site};
 
 pub(crate) const CALLS: &str = "errmon_calls_total";
 pub(crate) const OUTCOMES: &str = "errmon_call_outcomes_total";

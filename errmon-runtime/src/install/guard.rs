@@ -42,7 +42,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     };
     let listener = TcpListener::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
-    let _ = quanta::Instant::now();
+    crate::record::clock::warm_up();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
     let state = http::State {

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 pub use backoff::{Backoff, Delays, Jitter, LazyEntropy, Random, SplitMix64};
 
-use crate::site::Site;
+use crate::record::{Site, clock};
 
 /// A retry policy: how many attempts, how long to wait between them, and for how long at most.
 /// `const`-constructible, so it can live in a `static`.
@@ -204,7 +204,7 @@ impl StdTimer {
     /// A timer started now.
     #[inline]
     pub fn start() -> Self {
-        StdTimer(Some(quanta::Instant::now()))
+        StdTimer(Some(clock::now()))
     }
 
     /// A timer without a clock: `elapsed` is always zero.
@@ -226,7 +226,7 @@ impl StdTimer {
 
 impl Timer for StdTimer {
     fn elapsed(&self) -> Duration {
-        self.0.map_or(Duration::ZERO, |start| start.elapsed())
+        self.0.map_or(Duration::ZERO, clock::elapsed)
     }
 
     fn sleep(&mut self, delay: Duration) {
@@ -258,7 +258,7 @@ impl<F> SleepFn<F> {
     pub fn new(sleep: F) -> Self {
         SleepFn {
             sleep,
-            start: Some(quanta::Instant::now()),
+            start: Some(clock::now()),
         }
     }
 
@@ -267,7 +267,7 @@ impl<F> SleepFn<F> {
     pub fn for_policy(sleep: F, policy: &Policy) -> Self {
         SleepFn {
             sleep,
-            start: policy.max_elapsed.map(|_| quanta::Instant::now()),
+            start: policy.max_elapsed.map(|_| clock::now()),
         }
     }
 }
@@ -276,7 +276,7 @@ impl<F: FnMut(Duration) -> S, S: Future<Output = ()>> AsyncTimer for SleepFn<F> 
     type Sleep = S;
 
     fn elapsed(&self) -> Duration {
-        self.start.map_or(Duration::ZERO, |start| start.elapsed())
+        self.start.map_or(Duration::ZERO, clock::elapsed)
     }
 
     fn sleep(&mut self, delay: Duration) -> S {
@@ -523,5 +523,24 @@ impl<W, R: Random> Attempts<'_, W, R> {
         self.retry
             .site
             .map_or(("", ""), |s| (s.meta().function, s.meta().module))
+    }
+}
+
+impl<W, R> Debug for Retry<'_, W, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The filter and the random source are usually closures and seeds of no interest.
+        f.debug_struct("Retry")
+            .field("policy", self.policy)
+            .field("function", &self.site.map(|s| s.meta().function))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W, R> Debug for Attempts<'_, W, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempts")
+            .field("retry", &self.retry)
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
     }
 }

@@ -1,17 +1,22 @@
-//! The registry of every instrumented site and of the errors they returned.
+//! The registry of every instrumented site, and the read-only views of them.
 //!
 //! Sites register themselves on their first call, and statically at start-up through
 //! `inventory`, so functions appear (at zero) before they are first called. Each site counts
 //! its own errors (see `errors::table`); the registry only finds the sites.
 
+mod snapshot;
+mod view;
+
 use std::sync::LazyLock;
 
 use dashmap::DashMap;
 
-use crate::site::Site;
+pub use snapshot::{OutcomeLabel, Snapshot};
+pub use view::{Kind, Meta, Site};
 
 /// Links a site into the registry at start-up, before its function is first called.
-pub struct Registration(pub &'static Site);
+#[derive(Debug)]
+pub struct Registration(pub &'static crate::record::Site);
 
 inventory::collect!(Registration);
 
@@ -45,7 +50,12 @@ pub(crate) fn register(site: &'static Site) {
 /// ```
 pub fn sites() -> Vec<&'static Site> {
     for r in inventory::iter::<Registration> {
-        register(r.0);
+        let site = r.0.view();
+        // A read lock for sites already known, so a scrape does not take every shard's write
+        // lock once per site.
+        if !REGISTRY.sites.contains_key(&addr(site)) {
+            register(site);
+        }
     }
     let mut all: Vec<&'static Site> = REGISTRY.sites.iter().map(|e| *e.value()).collect();
     all.sort_by_key(|s| (s.meta().function, s.meta().module, s.meta().line));
@@ -53,6 +63,8 @@ pub fn sites() -> Vec<&'static Site> {
 }
 
 /// Errors counted by site, type and kind.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ErrorSeries {
     /// The site that returned the errors.
     pub site: &'static Site,
@@ -85,19 +97,7 @@ pub struct ErrorSeries {
 /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("DbError", "not_found", 1));
 /// ```
 pub fn errors() -> Vec<ErrorSeries> {
-    sites()
-        .into_iter()
-        .flat_map(|site| {
-            site.error_series()
-                .into_iter()
-                .map(move |(type_name, kind, count)| ErrorSeries {
-                    site,
-                    error_type: short_type_name(type_name),
-                    error_kind: kind,
-                    count,
-                })
-        })
-        .collect()
+    sites().into_iter().flat_map(Site::errors).collect()
 }
 
 /// `alloc::boxed::Box<dyn core::error::Error + Send>` becomes `Box<dyn Error + Send>`.

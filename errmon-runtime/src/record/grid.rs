@@ -57,6 +57,7 @@ pub(crate) fn slot(ns: u64) -> usize {
 }
 
 /// Position of `seconds` on the grid, if it is one of its bounds.
+#[cfg(feature = "exporter")]
 pub(crate) fn grid_index(seconds: f64) -> Option<usize> {
     if !seconds.is_finite() || seconds <= 0.0 {
         return None;
@@ -68,6 +69,7 @@ pub(crate) fn grid_index(seconds: f64) -> Option<usize> {
 }
 
 /// The grid bounds nearest to `seconds`, below and above, for error messages.
+#[cfg(feature = "exporter")]
 pub(crate) fn neighbours(seconds: f64) -> (Option<f64>, Option<f64>) {
     let ns = seconds * 1e9;
     let below = BOUNDS_NS.iter().rev().find(|&&b| (b as f64) < ns);
@@ -80,6 +82,7 @@ pub(crate) fn neighbours(seconds: f64) -> (Option<f64>, Option<f64>) {
 
 /// The default exported buckets, in seconds: Prometheus client defaults, widened to 100 µs and
 /// 30 s, as slot indices of the grid.
+#[cfg(feature = "exporter")]
 pub(crate) const DEFAULT_BUCKETS_SECONDS: [f64; 17] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0, 30.0,
@@ -117,6 +120,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "exporter")]
     fn default_buckets_lie_on_the_grid() {
         for b in DEFAULT_BUCKETS_SECONDS {
             assert!(grid_index(b).is_some(), "{b}");

@@ -1,0 +1,241 @@
+//! The write side of a site: what the code a macro generates calls on every instrumented call.
+//!
+//! Every instrumented function owns one `static` [`Site`]. Its first call allocates the site's
+//! shards (see `shard`) and registers it; later calls find them with one load. Nothing here
+//! locks, hashes or allocates after the first call, and nothing reads a thread-local that can
+//! be gone (see `clock` and `shard`), so calls from thread-local destructors are counted too.
+
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::task::{Context, Poll};
+
+use super::clock;
+use super::shard::{Cells, thread_index};
+use crate::registry::{self, Kind, OutcomeLabel};
+
+/// Static facts about a site, filled in by the macros in a `const` context. The public,
+/// read-only view of them is [`crate::sites::Meta`].
+#[derive(Debug)]
+pub struct Meta {
+    /// The `function` label.
+    pub function: &'static str,
+    /// The `module` label (`module_path!()`).
+    pub module: &'static str,
+    /// Source file of the function.
+    pub file: &'static str,
+    /// Source line of the function.
+    pub line: u32,
+    /// What the site records.
+    pub kind: Kind,
+    /// Extra labels from `labels(key = "value", ...)`, validated at compile time.
+    pub labels: &'static [(&'static str, &'static str)],
+}
+
+/// A per-callsite static, declared by the code the attribute macros generate. Its read side is
+/// [`crate::sites::Site`], the only one users can reach.
+#[derive(Debug)]
+pub struct Site(registry::Site);
+
+/// The classification of a returned value, produced by the code a macro generates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success.
+    Ok,
+    /// Failure, with the labels it is counted under.
+    Error {
+        /// `std::any::type_name` of the error type; shortened when exported.
+        type_name: &'static str,
+        /// A bounded kind: from [`crate::ErrorKind`], a predicate's name, or `"unknown"`.
+        kind: &'static str,
+    },
+}
+
+impl Site {
+    /// A site with nothing recorded yet; `const` so it can initialise a `static`.
+    pub const fn new(meta: Meta) -> Self {
+        Site(registry::Site::new(meta))
+    }
+
+    /// The read-only view of this site, as [`crate::sites::all`] lists it.
+    pub fn view(&'static self) -> &'static registry::Site {
+        &self.0
+    }
+
+    /// Static facts about this site.
+    pub fn meta(&self) -> &registry::Meta {
+        self.0.meta()
+    }
+
+    #[inline]
+    fn cells(&'static self) -> &'static Cells {
+        self.0.cells()
+    }
+
+    /// Counts one call (`#[count_calls]`), or one attempt (`#[retry]`).
+    #[inline]
+    pub fn count(&'static self) {
+        self.cells().bump(thread_index(), |c| &c.calls);
+    }
+
+    /// Counts a retry (`#[retry]`; attempts are counted with [`Site::count`]).
+    #[inline]
+    pub fn retried(&'static self) {
+        self.cells().bump(thread_index(), |c| &c.retries);
+    }
+
+    /// Counts a call that ran out of attempts or time (`#[retry]`).
+    #[inline]
+    pub fn exhausted(&'static self) {
+        self.cells().bump(thread_index(), |c| &c.exhausted);
+    }
+
+    /// Starts timing a call; the duration is recorded when the guard drops (`#[timed]`).
+    #[inline]
+    pub fn time(&'static self) -> Timer {
+        Timer {
+            cells: self.cells(),
+            start: clock::raw(),
+        }
+    }
+
+    /// Counts a call and starts timing it; [`Call::finish`] records how it ended
+    /// (`#[monitored]` on a sync function). The body runs from now on, so a call dropped while
+    /// the thread unwinds is a panic.
+    #[inline]
+    pub fn enter(&'static self) -> Call {
+        self.start_call(SYNC)
+    }
+
+    /// [`Site::enter`] for an `async fn`, whose body runs only while [`Call::body`] polls it.
+    /// Dropped while the body is not being polled, the call is cancelled, even when the drop
+    /// happens while an unrelated panic unwinds.
+    #[inline]
+    pub fn enter_async(&'static self) -> Call {
+        self.start_call(AWAITING)
+    }
+
+    #[inline]
+    fn start_call(&'static self, place: u8) -> Call {
+        let cells = self.cells();
+        cells.bump(thread_index(), |c| &c.calls);
+        Call {
+            cells,
+            start: clock::raw(),
+            place: AtomicU8::new(place),
+        }
+    }
+}
+
+/// Records the duration of a `#[timed]` call when dropped, whichever way the call ends.
+#[derive(Debug)]
+#[must_use = "the duration is recorded when the timer drops"]
+pub struct Timer {
+    cells: &'static Cells,
+    start: u64,
+}
+
+impl Drop for Timer {
+    #[inline]
+    fn drop(&mut self) {
+        let ns = clock::elapsed_ns(self.start);
+        self.cells.record_duration(thread_index(), ns);
+    }
+}
+
+// Where a call's body is, so that a drop without `finish` tells a panic of the body from a
+// cancellation. An atomic only so that `&Call` is `Sync` (an `async fn` holding a `Body` stays
+// `Send`); one thread at a time touches it, and its relaxed loads and stores are plain moves.
+/// A sync call: its body runs from `enter` until `finish`.
+const SYNC: u8 = 0;
+/// An `async fn` call whose body is not being polled.
+const AWAITING: u8 = 1;
+/// An `async fn` call whose body is being polled, or whose poll unwound.
+const POLLING: u8 = 2;
+
+/// A `#[monitored]` call in progress. [`Call::finish`] records its outcome; dropped without it,
+/// the call is recorded as a panic (its body unwound) or as cancelled (an `async fn` future
+/// dropped before completion).
+#[derive(Debug)]
+#[must_use = "a call dropped without `finish` is recorded as a panic or a cancellation"]
+pub struct Call {
+    cells: &'static Cells,
+    start: u64,
+    place: AtomicU8,
+}
+
+impl Call {
+    /// Runs `fut` as this call's body: while it is polled, the call is inside its body, and a
+    /// poll that unwinds leaves it there, so the call counts as a panic.
+    #[inline]
+    pub fn body<F: Future>(&self, fut: F) -> Body<'_, F> {
+        Body { call: self, fut }
+    }
+
+    /// Records how the call ended and its duration.
+    #[inline]
+    pub fn finish(self, outcome: Outcome) {
+        let this = ManuallyDrop::new(self);
+        let thread = thread_index();
+        match outcome {
+            Outcome::Ok => this.record(thread, OutcomeLabel::Ok),
+            Outcome::Error { type_name, kind } => {
+                this.record(thread, OutcomeLabel::Error);
+                record_error(this.cells, thread, type_name, kind);
+            }
+        }
+    }
+
+    #[inline]
+    fn record(&self, thread: usize, outcome: OutcomeLabel) {
+        let ns = clock::elapsed_ns(self.start);
+        self.cells.record_duration(thread, ns);
+        self.cells.bump(thread, |c| &c.outcomes[outcome as usize]);
+    }
+}
+
+/// The error path of [`Call::finish`]: out of line, so the success path stays short.
+#[cold]
+#[inline(never)]
+fn record_error(cells: &Cells, thread: usize, type_name: &'static str, kind: &'static str) {
+    cells.record_error(thread, type_name, kind);
+}
+
+impl Drop for Call {
+    #[cold]
+    fn drop(&mut self) {
+        let outcome = match self.place.load(Relaxed) {
+            SYNC if !std::thread::panicking() => OutcomeLabel::Cancelled,
+            SYNC | POLLING => OutcomeLabel::Panic,
+            _ => OutcomeLabel::Cancelled,
+        };
+        self.record(thread_index(), outcome);
+    }
+}
+
+/// The body of an `async fn` call, from [`Call::body`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Body<'a, F> {
+    call: &'a Call,
+    fut: F,
+}
+
+impl<F: Future> Future for Body<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `fut` is pinned structurally: nothing moves it out of a pinned `Body`, which
+        // has no `Drop` and is `Unpin` only when `F` is. `this` itself is never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
+        this.call.place.store(POLLING, Relaxed);
+        let out = fut.poll(cx);
+        // Not reached when the poll unwinds: the call stays inside its body.
+        this.call.place.store(AWAITING, Relaxed);
+        out
+    }
+}
