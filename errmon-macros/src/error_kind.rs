@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Lit, LitStr, Meta};
 
-use crate::args::Errors;
+use crate::diag::Errors;
 use crate::names::snake_case;
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {

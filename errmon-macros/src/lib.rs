@@ -11,11 +11,12 @@
 //! where it instruments every method. See the `errmon-runtime` documentation for examples.
 
 mod args;
-mod attr;
 mod count_calls;
+mod diag;
 mod duration;
 mod error_kind;
 mod expand;
+mod item;
 mod monitored;
 mod names;
 mod retry;
@@ -36,7 +37,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn count_calls(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::CountCalls, args.into(), item.into()).into()
+    item::expand(Macro::CountCalls, args.into(), item.into()).into()
 }
 
 /// Records the duration of each call as the histogram `errmon_call_duration_seconds`.
@@ -49,7 +50,7 @@ pub fn count_calls(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::Timed, args.into(), item.into()).into()
+    item::expand(Macro::Timed, args.into(), item.into()).into()
 }
 
 /// Records calls by outcome (`ok`, `error`, `panic`, `cancelled`), errors by type and kind,
@@ -64,7 +65,7 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::Monitored, args.into(), item.into()).into()
+    item::expand(Macro::Monitored, args.into(), item.into()).into()
 }
 
 /// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and
@@ -82,7 +83,7 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
-    retry::expand(args.into(), item.into()).into()
+    item::expand(Macro::Retry, args.into(), item.into()).into()
 }
 
 /// Implements `errmon_runtime::ErrorKind` for an enum: each variant's kind is its name in
