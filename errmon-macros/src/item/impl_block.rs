@@ -47,6 +47,8 @@ pub(super) fn instrument(
         .name
         .as_ref()
         .map_or_else(|| names::compact_type(&imp.self_ty), syn::LitStr::value);
+    // Attributes rustc expands on the block after this one: each handles its own on methods.
+    let impl_macros: Vec<Macro> = imp.attrs.iter().filter_map(stacking::stacked).collect();
     let before = errors.len();
     let mut items = Vec::with_capacity(imp.items.len());
     for item in std::mem::take(&mut imp.items) {
@@ -69,12 +71,16 @@ pub(super) fn instrument(
             }
             None => Args::default(),
         };
-        if method_args.skip.is_some() {
-            items.push(ImplItem::Fn(f));
-            continue;
-        }
         let ident = f.sig.ident.to_string();
         let method_label = format!("{prefix}::{}", ident.strip_prefix("r#").unwrap_or(&ident));
+        if method_args.skip.is_some() {
+            // Left alone by this attribute, but the others on it still get the impl's label.
+            match stacking::lower(FnParts::from_impl(f), Some(&method_label), &impl_macros) {
+                Ok(parts) => items.push(ImplItem::Verbatim(parts.into_tokens())),
+                Err(expanded_with_errors) => items.push(ImplItem::Verbatim(expanded_with_errors)),
+            }
+            continue;
+        }
         let target = Target {
             label: method_args
                 .name
@@ -82,6 +88,7 @@ pub(super) fn instrument(
                 .map_or_else(|| method_label.clone(), syn::LitStr::value),
             stacked_label: Some(&method_label),
             in_impl: true,
+            impl_macros: &impl_macros,
         };
         let merged = args.merge_method(method_args);
         if let Some(tokens) = instrument_fn(mac, &merged, FnParts::from_impl(f), &target, errors) {

@@ -17,17 +17,19 @@ use crate::{count_calls, monitored, retry, timed};
 /// Expands `#[mac(args)] item`. On any error, the errors are emitted next to the item,
 /// unchanged, so one mistake does not turn into a cascade of unrelated ones.
 pub(crate) fn expand(mac: Macro, args: TokenStream, item: TokenStream) -> TokenStream {
-    expand_labelled(mac, args, item, None)
+    expand_labelled(mac, args, item, None, &[])
 }
 
 /// [`expand`], where `default_label` replaces the function's own name as its label unless
 /// `name = "..."` is given: `Type::method` for an attribute below another on a method of an
 /// annotated `impl` block, so that every errmon attribute on the method agrees on its label.
+/// The attributes of `impl_macros`, which the `impl` block carries too, are left to it.
 fn expand_labelled(
     mac: Macro,
     args: TokenStream,
     item: TokenStream,
     default_label: Option<&str>,
+    impl_macros: &[Macro],
 ) -> TokenStream {
     if stacking::already_expanded(&args) {
         return item;
@@ -72,6 +74,7 @@ fn expand_labelled(
                 label,
                 stacked_label: default_label,
                 in_impl: false,
+                impl_macros,
             };
             instrument_fn(mac, &args, parts, &target, &mut errors)
         }
@@ -110,6 +113,8 @@ struct Target<'a> {
     stacked_label: Option<&'a str>,
     /// A method of an annotated `impl` block, rather than an annotated function.
     in_impl: bool,
+    /// The errmon attributes the `impl` block still carries (see [`stacking::lower`]).
+    impl_macros: &'a [Macro],
 }
 
 fn instrument_fn(
@@ -155,7 +160,7 @@ fn instrument_fn(
     if errors.len() != before {
         return None;
     }
-    let mut parts = match stacking::lower(parts, target.stacked_label) {
+    let mut parts = match stacking::lower(parts, target.stacked_label, target.impl_macros) {
         Ok(parts) => parts,
         Err(expanded_with_errors) => return Some(expanded_with_errors),
     };

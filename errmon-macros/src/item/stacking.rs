@@ -10,18 +10,24 @@ use crate::expand::FnParts;
 
 /// Expands the first errmon attribute written below the one being expanded, so stacked
 /// attributes nest as written: the attribute written first is the outermost at run time.
-/// `label` is the label it gets unless it names the function (see `expand_labelled`).
+/// `label` is the label it gets unless it names the function (see `expand_labelled`). The
+/// attributes of `exclude` are left for rustc to expand: on a method, those the `impl` block
+/// carries too, which handle their own method attributes.
 ///
 /// Input:  `#[monitored] #[retry] fn f()`, while expanding `#[monitored]`.
 /// Output: `f` as `#[retry]` makes it, which `#[monitored]` then wraps, so it sees the final
 ///         result and the total time, while a `#[monitored]` written below `#[retry]` sees each
 ///         attempt. Left to rustc, the attribute written last would end up outermost.
-pub(super) fn lower(mut parts: FnParts, label: Option<&str>) -> Result<FnParts, TokenStream> {
+pub(super) fn lower(
+    mut parts: FnParts,
+    label: Option<&str>,
+    exclude: &[Macro],
+) -> Result<FnParts, TokenStream> {
     let Some((i, mac)) = parts
         .attrs
         .iter()
         .enumerate()
-        .find_map(|(i, a)| stacked(a).map(|m| (i, m)))
+        .find_map(|(i, a)| stacked(a).filter(|m| !exclude.contains(m)).map(|m| (i, m)))
     else {
         return Ok(parts);
     };
@@ -36,7 +42,7 @@ pub(super) fn lower(mut parts: FnParts, label: Option<&str>) -> Result<FnParts, 
             return Err(out);
         }
     };
-    let expanded = super::expand_labelled(mac, args, parts.into_tokens(), label);
+    let expanded = super::expand_labelled(mac, args, parts.into_tokens(), label, exclude);
     let mut f = syn::parse2::<ItemFn>(expanded.clone()).map_err(|_| expanded)?;
     // Put the attribute back, as a no-op, so rustc still resolves its path: otherwise the
     // user's `use errmon_runtime::retry;` would be reported as unused.
@@ -56,7 +62,7 @@ pub(super) fn already_expanded(args: &TokenStream) -> bool {
     matches!((it.next(), it.next()), (Some(proc_macro2::TokenTree::Ident(i)), None) if i == ALREADY_EXPANDED)
 }
 
-fn stacked(attr: &syn::Attribute) -> Option<Macro> {
+pub(super) fn stacked(attr: &syn::Attribute) -> Option<Macro> {
     Macro::ALL.into_iter().find(|m| is_attr(attr, *m))
 }
 
