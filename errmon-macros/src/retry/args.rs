@@ -22,7 +22,7 @@ pub(crate) const KEYS: [&str; 8] = [
     "skip",
 ];
 const POLICIES: [&str; 3] = ["constant", "linear", "exponential"];
-const JITTERS: [&str; 4] = ["none", "full", "equal", "decorrelated"];
+use errmon_rules::retry::JITTERS;
 
 /// Delays in nanoseconds, as written or defaulted.
 #[derive(Clone, Copy)]

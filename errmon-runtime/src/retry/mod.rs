@@ -60,14 +60,32 @@ impl Policy {
     /// body at most 3 times and sleeps at most 300 ms in all. No wall-clock budget: set
     /// [`Policy::max_elapsed`] to bound calls whose body can take long (it costs one clock read
     /// per call).
+    ///
+    /// The numbers come from `errmon_rules::retry`, which `#[retry]` checks its arguments
+    /// against at compile time, so the two cannot disagree.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errmon_runtime::retry::{Backoff, Jitter, Policy};
+    ///
+    /// assert_eq!(Policy::DEFAULT.max_attempts(), 3);
+    /// assert_eq!(
+    ///     Policy::DEFAULT.backoff_policy(),
+    ///     Backoff::Exponential { initial: Duration::from_millis(100), factor: 2.0, max: Duration::from_secs(5) }
+    /// );
+    /// assert_eq!(Policy::DEFAULT.jitter_policy(), Jitter::Full);
+    /// ```
     pub const DEFAULT: Policy = Policy {
-        attempts: 3,
+        attempts: errmon_rules::retry::ATTEMPTS,
         backoff: Backoff::Exponential {
-            initial: Duration::from_millis(100),
-            factor: 2.0,
-            max: Duration::from_secs(5),
+            initial: errmon_rules::retry::INITIAL,
+            factor: errmon_rules::retry::FACTOR,
+            max: errmon_rules::retry::MAX,
         },
-        jitter: Jitter::Full,
+        jitter: match Jitter::named(errmon_rules::retry::JITTER) {
+            Some(jitter) => jitter,
+            None => panic!("errmon_rules::retry::JITTER names no jitter"),
+        },
         max_elapsed: None,
     };
 
