@@ -112,6 +112,7 @@ pub mod sites {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::registry::Registration;
+    pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
     pub use crate::site::{Call, Kind, Meta, Outcome, Site, Timer};
     pub use inventory;
 

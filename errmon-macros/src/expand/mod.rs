@@ -35,8 +35,7 @@ pub(crate) enum Instrumentation {
     },
     /// The body runs in a loop until `settle` breaks out of it with the function's value:
     /// `setup` runs first, then each round runs `each`, `let <out> = <body>;` and `settle`
-    /// (one expression statement, which reads `<out>` and either `break`s with a value or
-    /// lets the loop go on). The body borrows what it uses instead of moving it, so each round
+    /// (statements that read `<out>` and either `break` with a value or let the loop go on). The body borrows what it uses instead of moving it, so each round
     /// can run it again. `#[retry]`.
     Repeat {
         setup: TokenStream,

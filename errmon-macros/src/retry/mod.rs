@@ -18,7 +18,7 @@
 //!         attempts.begin();
 //!         let req = RetryClone::retry_clone(&req);          // one copy per attempt
 //!         let out: Result<Response, Error> = call_once(|| { body });
-//!         match attempts.settle(out, || timer.elapsed()) {
+//!         match attempts.settle_showing(out, || timer.elapsed(), <Display or Debug>) {
 //!             Break(result) => break result,
 //!             Continue(delay) => timer.sleep(delay),
 //!         }
@@ -53,6 +53,7 @@ pub(crate) fn instrumentation(
     let out = out_ident();
     let result = Ident::new("errmon_result", mixed);
     let delay = Ident::new("errmon_delay", mixed);
+    let show = Ident::new("errmon_show", mixed);
 
     let when = args.when.as_ref().map(|w| quote!(.when(#w)));
     let (timer_init, elapsed, sleep) = if parts.sig.asyncness.is_some() {
@@ -99,8 +100,14 @@ pub(crate) fn instrumentation(
             #attempts.begin();
             #(#clones)*
         },
+        // Log lines write the error with `Display` when its type has it, else `Debug`.
         settle: quote_spanned! {mixed=>
-            match #attempts.settle(#out, || #elapsed) {
+            let #show = {
+                #[allow(unused_imports)]
+                use ::errmon_runtime::__private::{ViaDebug as _, ViaDisplay as _, ViaTypeName as _};
+                (&&&::errmon_runtime::__private::ShowError::of(&#out)).__errmon_show()
+            };
+            match #attempts.settle_showing(#out, || #elapsed, #show) {
                 ::core::ops::ControlFlow::Break(#result) => break #result,
                 ::core::ops::ControlFlow::Continue(#delay) => #sleep,
             }
