@@ -35,6 +35,8 @@ mod bodies {
     #[timed] pub async fn timed_async() -> u32 { 13 }
     #[monitored] pub async fn monitored_async() -> Result<u32, Busy> { Ok(14) }
     #[timed] #[retry] pub fn timed_retried() -> Result<u32, Busy> { Ok(15) }
+    #[monitored] #[retry] #[track_caller] pub fn monitored_retried_located() -> Result<u32, Busy> { Ok(20) }
+    #[timed] #[count_calls] #[track_caller] pub fn timed_located() -> u32 { 21 }
 
     pub struct Client(pub u32);
 
@@ -61,6 +63,8 @@ pub fn main() {
     assert_eq!(block_on(timed_async()), 13);
     assert_eq!(block_on(monitored_async()), Ok(14));
     assert_eq!(timed_retried(), Ok(15));
+    assert_eq!(monitored_retried_located(), Ok(20));
+    assert_eq!(timed_located(), 21);
     assert_eq!(Client(0).call(), Ok(16));
     assert_eq!(Client(0).timed_call(), 17);
     assert_eq!(Client(0).counted_call(), 18);

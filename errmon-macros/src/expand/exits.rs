@@ -12,12 +12,14 @@ use super::body;
 use crate::args::Macro;
 
 /// The body as a labeled block that evaluates to its value, for `#[track_caller]` functions,
-/// whose body cannot move into a closure: `return v` becomes `break 'errmon_body v`, and `e?`
+/// whose body cannot move into a closure: `return v` becomes `break 'errmon_<macro>_body v`, and `e?`
 /// the stable spelling of its desugaring (see [`Exits`]).
 pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) -> TokenStream {
     let mixed = Span::mixed_site();
     let braces = block.brace_token.span.join();
-    let label = syn::Lifetime::new("'errmon_body", mixed);
+    // One label per macro: `#[monitored] #[retry] #[track_caller]` nests two inline bodies, and
+    // rustc warns when a label shadows another.
+    let label = syn::Lifetime::new(&format!("'errmon_{}_body", mac.name()), mixed);
     let mut exits = Exits {
         label: label.clone(),
         mac,

@@ -226,3 +226,52 @@ fn keyword(item: &Item) -> (Span, &'static str) {
         _ => (item.span(), "this item"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    use crate::args::Macro;
+
+    /// The labels of labeled blocks and loops (`'name:`) declared in `tokens`.
+    fn declared_labels(tokens: TokenStream, out: &mut Vec<String>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, tt) in trees.iter().enumerate() {
+            match tt {
+                TokenTree::Group(g) => declared_labels(g.stream(), out),
+                TokenTree::Punct(p) if p.as_char() == '\'' => {
+                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(colon))) =
+                        (trees.get(i + 1), trees.get(i + 2))
+                    {
+                        if colon.as_char() == ':' {
+                            out.push(name.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// rustc warns (outside any lint, so `deny(warnings)` does not catch it) when a label
+    /// shadows another: stacked attributes that both run a `#[track_caller]` body inline must
+    /// not declare the same one.
+    #[test]
+    fn stacked_inline_bodies_declare_distinct_labels() {
+        let out = super::expand(
+            Macro::Monitored,
+            TokenStream::new(),
+            quote! {
+                #[retry]
+                #[track_caller]
+                fn f(s: &str) -> Result<u32, std::num::ParseIntError> { Ok(s.parse()?) }
+            },
+        );
+        let mut labels = Vec::new();
+        declared_labels(out, &mut labels);
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        labels.dedup();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+    }
+}
