@@ -32,6 +32,8 @@ pub(crate) enum Instrumentation {
     Wrap {
         enter: TokenStream,
         finish: TokenStream,
+        /// How an async body runs instead, when it needs to know when it is polled.
+        in_call: Option<InCall>,
     },
     /// The body runs in a loop until `settle` breaks out of it with the function's value:
     /// `setup` runs first, then each round runs `each`, `let <out> = <body>;` and `settle`
@@ -42,6 +44,14 @@ pub(crate) enum Instrumentation {
         each: TokenStream,
         settle: TokenStream,
     },
+}
+
+/// An async body run inside its call: `enter` starts a call whose body is not running yet, and
+/// the body's future runs as `<call>.body(future)`, which marks each poll as inside the body, so
+/// that a panic inside a poll is told from a drop outside one.
+pub(crate) struct InCall {
+    pub enter: TokenStream,
+    pub call: syn::Ident,
 }
 
 /// The local holding the body's value, with mixed-site hygiene so user code cannot name it.
@@ -147,7 +157,8 @@ enum Run {
 ///     out
 /// }
 /// ```
-/// and async: the same with `async move { .. }.await` as the value. The first statement fixes
+/// and async: the same with `async move { .. }.await` as the value, or for a body run inside
+/// its call (`#[monitored]`), `enter_async` and `call.body(async move { .. }).await`. The first statement fixes
 /// the order in which arguments are dropped ([`drop_order`]). For `Repeat { setup, each,
 /// settle }`: `setup loop { each let out: R = call_once(|| { .. }); settle }`, the body
 /// borrowing instead of moving. For a sync `#[track_caller]` function, see [`Run::Inline`] and
@@ -239,9 +250,19 @@ fn instrument(
             let (items, rest) = body::split_leading_items(&block.stmts);
             quote!(#(#items)* #prologue #(#rest)*)
         }
-        Instrumentation::Wrap { enter, finish } => {
+        Instrumentation::Wrap {
+            enter,
+            finish,
+            in_call,
+        } => {
             let annotation = output.as_ref().map(|ty| quote!(: #ty));
-            let value = body_value(mac, run, output.as_ref(), block, &captures);
+            let (enter, call) = match in_call {
+                Some(InCall { enter, call }) if matches!(run, Run::Async { .. }) => {
+                    (enter, Some(call))
+                }
+                _ => (enter, None),
+            };
+            let value = body_value(mac, run, output.as_ref(), block, &captures, call.as_ref());
             // `finish` is one statement; when the body diverges it is unreachable, and rustc
             // reports only the first unreachable statement of a block.
             let allow =
@@ -260,7 +281,7 @@ fn instrument(
             settle,
         } => {
             let annotation = output.as_ref().map(|ty| quote!(: #ty));
-            let value = body_value(mac, run, output.as_ref(), block, &captures);
+            let value = body_value(mac, run, output.as_ref(), block, &captures, None);
             quote_spanned! {mixed=>
                 #setup
                 loop {
@@ -274,13 +295,15 @@ fn instrument(
     }
 }
 
-/// The body as an expression of the function's value, run as `run` says.
+/// The body as an expression of the function's value, run as `run` says; an async body inside
+/// `call` when given (see [`InCall`]).
 fn body_value(
     mac: Macro,
     run: Run,
     output: Option<&Type>,
     block: Block,
     captures: &TokenStream,
+    call: Option<&syn::Ident>,
 ) -> TokenStream {
     let mixed = Span::mixed_site();
     let braces = block.brace_token.span.join();
@@ -292,9 +315,11 @@ fn body_value(
             ::errmon_runtime::__private::call_once(move || { #captures #fake_return #body })),
         Run::Closure { by_move: false } => quote_spanned!(mixed=>
             ::errmon_runtime::__private::call_once(|| { #captures #fake_return #body })),
-        Run::Async { by_move: true } => {
-            quote_spanned!(mixed=> async move { #captures #fake_return #body }.await)
-        }
+        Run::Async { by_move: true } => match call {
+            Some(call) => quote_spanned!(mixed=>
+                #call.body(async move { #captures #fake_return #body }).await),
+            None => quote_spanned!(mixed=> async move { #captures #fake_return #body }.await),
+        },
         Run::Async { by_move: false } => {
             quote_spanned!(mixed=> async { #captures #fake_return #body }.await)
         }

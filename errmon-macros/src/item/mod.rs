@@ -274,4 +274,41 @@ mod tests {
         labels.dedup();
         assert_eq!(labels.len(), 2, "{labels:?}");
     }
+
+    /// A future dropped while an unrelated panic unwinds is `cancelled`: the async body runs
+    /// inside `Call::body`, which tells the guard whether a poll of this call was running.
+    #[test]
+    fn async_monitored_bodies_run_inside_their_call() {
+        for item in [
+            quote!(
+                async fn f() -> Result<u8, E> {
+                    Ok(1)
+                }
+            ),
+            quote! {
+                fn f<'async_trait>(&self) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u8, E>> + Send + 'async_trait>> {
+                    Box::pin(async move { let __ret: Result<u8, E> = { Ok(1) }; __ret })
+                }
+            },
+        ] {
+            let out = super::expand(Macro::Monitored, TokenStream::new(), item).to_string();
+            assert!(out.contains(". enter_async ()"), "{out}");
+            assert!(out.contains("errmon_call . body (async move"), "{out}");
+            assert!(!out.contains(". enter ()"), "{out}");
+        }
+        let sync = super::expand(
+            Macro::Monitored,
+            TokenStream::new(),
+            quote!(
+                fn f() -> Result<u8, E> {
+                    Ok(1)
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            sync.contains(". enter ()") && !sync.contains("enter_async"),
+            "{sync}"
+        );
+    }
 }
