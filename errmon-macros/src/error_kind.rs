@@ -1,14 +1,25 @@
 //! `#[derive(ErrorKind)]`: a bounded `error_kind` label from an enum's variant names.
 //!
-//! Input:  `enum DbError { NotFound, #[error_kind("timeout")] TimedOut(Duration) }`
+//! Input:  `enum DbError { NotFound, #[error_kind("timeout")] TimedOut(Duration),
+//!                         #[error_kind(transparent)] Pool(PoolError) }`
 //! Output: `impl ErrorKind for DbError { fn error_kind(&self) -> &'static str {
-//!              match self { Self::NotFound { .. } => "not_found", Self::TimedOut { .. } => "timeout" } } }`
+//!              match self { Self::NotFound { .. } => "not_found", Self::TimedOut { .. } => "timeout",
+//!                           Self::Pool(inner) => <PoolError as TransparentKind>::transparent_kind(inner) } } }`
 
-use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{Data, DeriveInput, Lit, LitStr, Meta};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Lit, LitStr, Meta};
 
-use crate::args::Errors;
+/// What `#[error_kind(...)]` on a variant says.
+enum Given {
+    /// `#[error_kind("timeout")]`.
+    Named(LitStr),
+    /// `#[error_kind(transparent)]`: the kind of the error the variant wraps.
+    Transparent(Span),
+}
+
+use crate::diag::Errors;
 use crate::names::snake_case;
 
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
@@ -46,45 +57,48 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         );
     }
     let mut arms = Vec::with_capacity(variants.len());
+    // The types transparent variants wrap, which may need an `ErrorKind` bound.
+    let mut wrapped: Vec<syn::Type> = Vec::new();
     for v in variants {
         let default = snake_case(&v.ident.to_string());
-        let mut kind: Option<String> = None;
+        let mut given: Option<Given> = None;
         for attr in v.attrs.iter().filter(|a| a.path().is_ident("error_kind")) {
-            let Some(lit) = kind_literal(attr, &default, &mut errors) else {
+            let Some(this) = kind_literal(attr, &default, &mut errors) else {
                 continue;
             };
-            if kind.is_some() {
+            if given.is_some() {
                 errors.add(
                     attr,
                     "#[error_kind] is given twice on this variant; keep one",
                 );
                 continue;
             }
-            let value = lit.value();
-            if value.is_empty() {
-                errors.add(
-                    &lit,
-                    format!(
-                        "empty error kind: write a kind such as \"timeout\", or remove the attribute to use `{default}`"
-                    ),
-                );
-            } else if value.len() > 64 {
-                errors.add(
-                    &lit,
-                    format!(
-                        "error kind is {} characters long; keep it to 64 or fewer, such as \"timeout\"",
-                        value.len()
-                    ),
-                );
+            if let Given::Named(lit) = &this {
+                check_kind(lit, &default, &mut errors);
             }
-            kind = Some(value);
+            given = Some(this);
         }
-        let name = kind.unwrap_or(default);
         let ident = &v.ident;
-        arms.push(quote!(Self::#ident { .. } => #name,));
+        let arm = match given {
+            Some(Given::Transparent(span)) => {
+                let arm = transparent_arm(v, span, &mut errors);
+                if arm.is_some() {
+                    wrapped.extend(v.fields.iter().map(|f| f.ty.clone()));
+                }
+                arm
+            }
+            Some(Given::Named(lit)) => {
+                let name = lit.value();
+                Some(quote!(Self::#ident { .. } => #name,))
+            }
+            None => Some(quote!(Self::#ident { .. } => #default,)),
+        };
+        // A variant in error still gets an arm, so the match stays exhaustive.
+        arms.push(arm.unwrap_or_else(|| quote!(Self::#ident { .. } => #default,)));
     }
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let generics = bound_generic_wrapped(&input.generics, wrapped);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let body = if arms.is_empty() {
         quote!(match *self {})
     } else {
@@ -107,21 +121,117 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     out
 }
 
-/// The string of `#[error_kind("timeout")]`; any other form is an error that shows the right
+fn check_kind(lit: &LitStr, default: &str, errors: &mut Errors) {
+    let value = lit.value();
+    if value.is_empty() {
+        errors.add(
+            lit,
+            format!(
+                "empty error kind: write a kind such as \"timeout\", or remove the attribute to use `{default}`"
+            ),
+        );
+    } else if value.len() > 64 {
+        errors.add(
+            lit,
+            format!(
+                "error kind is {} characters long; keep it to 64 or fewer, such as \"timeout\"",
+                value.len()
+            ),
+        );
+    }
+}
+
+/// The generics with `T: ErrorKind` for every wrapped type `T` that names a type parameter, as
+/// thiserror bounds `#[error(transparent)]` fields: `enum Layered<E> { #[error_kind(transparent)]
+/// Inner(E) }` gets `impl<E> ErrorKind for Layered<E> where E: ErrorKind`.
+fn bound_generic_wrapped(generics: &syn::Generics, wrapped: Vec<syn::Type>) -> syn::Generics {
+    let params: Vec<String> = generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    let mut generics = generics.clone();
+    for ty in wrapped {
+        if mentions_any(quote!(#ty), &params) {
+            generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(#ty: ::errmon_runtime::ErrorKind));
+        }
+    }
+    generics
+}
+
+fn mentions_any(tokens: TokenStream, idents: &[String]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => idents.iter().any(|p| i == p),
+        proc_macro2::TokenTree::Group(g) => mentions_any(g.stream(), idents),
+        _ => false,
+    })
+}
+
+/// `Self::Io(inner) => <io::Error as ErrorKind>::error_kind(inner),` for a variant that wraps
+/// one error. The call is spanned on the field's type, so a type without `ErrorKind` is
+/// reported there.
+fn transparent_arm(v: &syn::Variant, at: Span, errors: &mut Errors) -> Option<TokenStream> {
+    let ident = &v.ident;
+    let fields: Vec<_> = v.fields.iter().collect();
+    let [field] = fields.as_slice() else {
+        let has = match fields.len() {
+            0 => "no field".to_owned(),
+            n => format!("{n} fields"),
+        };
+        errors.add(
+            at,
+            format!(
+                "#[error_kind(transparent)] takes the kind of the one error a variant wraps, but `{ident}` has {has}; \
+                 wrap one error, as in `{ident}(SourceError)`, or name the kind: #[error_kind(\"{}\")]",
+                snake_case(&ident.to_string())
+            ),
+        );
+        return None;
+    };
+    let inner = syn::Ident::new("errmon_inner", Span::mixed_site());
+    let ty = &field.ty;
+    let call = quote_spanned!(ty.span()=> <#ty as ::errmon_runtime::__private::TransparentKind>::transparent_kind(#inner));
+    Some(match &v.fields {
+        Fields::Named(_) => {
+            let name = field.ident.as_ref()?;
+            quote!(Self::#ident { #name: #inner } => #call,)
+        }
+        _ => quote!(Self::#ident(#inner) => #call,),
+    })
+}
+
+/// The string of `#[error_kind("timeout")]`, or `transparent`; any other form is an error that shows the right
 /// one, with the variant's default kind as the example.
-fn kind_literal(attr: &syn::Attribute, default: &str, errors: &mut Errors) -> Option<LitStr> {
+fn kind_literal(attr: &syn::Attribute, default: &str, errors: &mut Errors) -> Option<Given> {
     let example = format!("#[error_kind(\"{default}\")]");
     match &attr.meta {
         Meta::List(list) => match syn::parse2::<LitStr>(list.tokens.clone()) {
-            Ok(lit) => return Some(lit),
+            Ok(lit) => return Some(Given::Named(lit)),
             Err(_) if list.tokens.is_empty() => errors.add(
                 attr,
                 format!("expected a kind in the parentheses: write {example}"),
             ),
-            Err(_) => errors.add(
-                &list.tokens,
-                format!("an error kind is a string literal: write {example}"),
-            ),
+            Err(_) => match syn::parse2::<syn::Ident>(list.tokens.clone()) {
+                Ok(word) if word == "transparent" => {
+                    return Some(Given::Transparent(word.span()));
+                }
+                Ok(word) if crate::names::nearest(&word.to_string(), &["transparent"]).is_some() => {
+                    errors.add(&word, format!("unknown `{word}`; did you mean `transparent`?"));
+                }
+                Ok(word) => errors.add(
+                    &word,
+                    format!(
+                        "an error kind is a string literal: write #[error_kind(\"{word}\")], \
+                         or #[error_kind(transparent)] for a variant wrapping an error that has its own kind"
+                    ),
+                ),
+                Err(_) => errors.add(
+                    &list.tokens,
+                    format!("an error kind is a string literal: write {example}"),
+                ),
+            },
         },
         Meta::NameValue(nv) => {
             let (eq, value) = (&nv.eq_token, &nv.value);
@@ -191,6 +301,40 @@ mod tests {
         assert_eq!(
             errors,
             ["#[error_kind] is given twice on this variant; keep one"]
+        );
+    }
+
+    #[test]
+    fn transparent_takes_the_one_wrapped_error() {
+        let (errors, has_impl) = errors_and_impl(quote! {
+            enum E {
+                #[error_kind(transparent)] Db(DbError),
+                #[error_kind(transparent)] Pool { source: PoolError },
+                #[error_kind(transparent)] Gone,
+                #[error_kind(transparent)] Two(A, B),
+                #[error_kind(transparent)] #[error_kind("x")] Twice(A),
+                #[error_kind(transparnt)] Typo(A),
+                #[error_kind(timeout)] Unquoted,
+            }
+        });
+        assert!(has_impl);
+        assert_eq!(
+            errors,
+            [
+                "#[error_kind(transparent)] takes the kind of the one error a variant wraps, but `Gone` has no field; wrap one error, as in `Gone(SourceError)`, or name the kind: #[error_kind(\"gone\")]",
+                "#[error_kind(transparent)] takes the kind of the one error a variant wraps, but `Two` has 2 fields; wrap one error, as in `Two(SourceError)`, or name the kind: #[error_kind(\"two\")]",
+                "#[error_kind] is given twice on this variant; keep one",
+                "unknown `transparnt`; did you mean `transparent`?",
+                "an error kind is a string literal: write #[error_kind(\"timeout\")], or #[error_kind(transparent)] for a variant wrapping an error that has its own kind",
+            ]
+        );
+        let out = super::derive(quote! {
+            enum E { #[error_kind(transparent)] Pool { source: PoolError } }
+        })
+        .to_string();
+        assert!(
+            out.contains("Self :: Pool { source : errmon_inner } => < PoolError as :: errmon_runtime :: __private :: TransparentKind > :: transparent_kind (errmon_inner)"),
+            "{out}"
         );
     }
 }

@@ -7,15 +7,28 @@
 //!   flight.
 //! - `#[derive(ErrorKind)]` gives an error enum a bounded `error_kind` label.
 //!
+//! - `#[retry(...)]` runs a function returning `Result` again on `Err`, with backoff and jitter.
+//!
 //! Each attribute goes on a function (sync or async, free or method) or on an `impl` block,
-//! where it instruments every method. See the `errmon-runtime` documentation for examples.
+//! where it instruments every method, labelled `Type::method`. Attributes stack, and nest as
+//! written: `#[monitored] #[retry] fn` records the final result of the retried call.
+//!
+//! The examples on each macro are compiled and run as doc tests of this crate, through
+//! `errmon-runtime` (a dev-dependency), and render on the macro's page in errmon-runtime's
+//! documentation, which re-exports them.
+//!
+//! The crate is laid out by concern: `item` dispatches on what an attribute annotates (a
+//! function or an `impl` block) and stacks attributes, `args` and `retry::args` parse the
+//! arguments, `expand` is the one rewriter every macro wraps bodies with, and `count_calls`,
+//! `timed`, `monitored` and `retry` say only what each macro records.
 
 mod args;
-mod attr;
 mod count_calls;
+mod diag;
 mod duration;
 mod error_kind;
 mod expand;
+mod item;
 mod monitored;
 mod names;
 mod retry;
@@ -25,72 +38,311 @@ use args::Macro;
 use proc_macro::TokenStream;
 
 /// Counts calls of a function, or of every method of an `impl` block, as
-/// `errmon_calls_total{function, module}`.
+/// `errmon_calls_total{function, module}`. The body is untouched: one counter increment on
+/// entry.
 ///
-/// Arguments: `name = "..."` (the `function` label), `labels(key = "value", ...)` (static extra
-/// labels), and on a method inside an annotated `impl` block, `skip`.
+/// # Options
+/// - `name = "..."`: the `function` label, instead of the function's name (`Type::method` on an
+///   `impl` block's methods; on the block itself, the `Type` part).
+/// - `labels(key = "value", ...)`: static labels added to every series of the function. Label
+///   names hold only ASCII letters, digits and `_`, and may not be one errmon or Prometheus sets
+///   (`function`, `module`, `outcome`, `error_type`, `error_kind`, `le`, `quantile`, `job`,
+///   `instance`).
+/// - `skip`, on a method inside an annotated `impl` block: leaves that method alone.
 ///
-/// ```ignore
-/// #[errmon_runtime::count_calls]
+/// ```
+/// use errmon_runtime::count_calls;
+///
+/// #[count_calls]
 /// fn ping() {}
+///
+/// #[count_calls(name = "health_check", labels(probe = "liveness"))]
+/// fn live() -> bool {
+///     true
+/// }
+///
+/// struct Cache;
+///
+/// #[count_calls]
+/// impl Cache {
+///     fn get(&self, key: &str) -> Option<usize> {
+///         Some(key.len())
+///     }
+///
+///     #[count_calls(skip)]
+///     fn clear(&self) {}
+/// }
+///
+/// ping();
+/// assert!(live());
+/// assert_eq!(Cache.get("ab"), Some(2));
+/// Cache.clear();
+///
+/// let calls = |function: &str| {
+///     errmon_runtime::sites::all()
+///         .into_iter()
+///         .find(|s| s.meta().function == function)
+///         .map(|s| s.snapshot().calls)
+/// };
+/// assert_eq!(calls("ping"), Some(1));
+/// assert_eq!(calls("health_check"), Some(1));
+/// assert_eq!(calls("Cache::get"), Some(1));
+/// assert_eq!(calls("Cache::clear"), None);
 /// ```
 #[proc_macro_attribute]
 pub fn count_calls(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::CountCalls, args.into(), item.into()).into()
+    item::expand(Macro::CountCalls, args.into(), item.into()).into()
 }
 
-/// Records the duration of each call as the histogram `errmon_call_duration_seconds`.
+/// Records the duration of each call as the histogram
+/// `errmon_call_duration_seconds{function, module}`. Every way out of the body is timed: a value,
+/// `return`, `?`, a panic, and for an `async fn`, a future dropped before it completes.
 ///
-/// Arguments as for `#[count_calls]`.
+/// # Options
+/// As for [`macro@count_calls`]: `name = "..."`, `labels(key = "value", ...)`, and `skip` on a
+/// method inside an annotated `impl` block.
 ///
-/// ```ignore
-/// #[errmon_runtime::timed(labels(tier = "gold"))]
-/// fn render(page: &str) -> String { page.to_uppercase() }
+/// ```
+/// use errmon_runtime::timed;
+///
+/// #[timed(labels(tier = "gold"))]
+/// fn render(page: &str) -> String {
+///     page.to_uppercase()
+/// }
+///
+/// #[timed(name = "fetch_page")]
+/// async fn fetch(page: &str) -> String {
+///     page.to_owned()
+/// }
+///
+/// assert_eq!(render("home"), "HOME");
+/// let site = errmon_runtime::sites::all()
+///     .into_iter()
+///     .find(|s| s.meta().function == "render")
+///     .unwrap();
+/// assert_eq!(site.meta().labels, [("tier", "gold")]);
+/// assert_eq!(site.snapshot().count(), 1);
+/// # drop(fetch("a"));
 /// ```
 #[proc_macro_attribute]
 pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::Timed, args.into(), item.into()).into()
+    item::expand(Macro::Timed, args.into(), item.into()).into()
 }
 
 /// Records calls by outcome (`ok`, `error`, `panic`, `cancelled`), errors by type and kind,
 /// durations and calls in flight.
 ///
-/// Arguments as for `#[count_calls]`, plus `ok_if = path` or `error_if = path`: a function
-/// `fn(&Ret) -> bool` that classifies a return value that is not a `Result`.
+/// A `Result` is an error on `Err`, labelled with the error's type and, when the type implements
+/// `ErrorKind` (see [`derive@ErrorKind`]), its kind; other errors get `error_kind="unknown"`.
+/// Any other return type succeeds unless `ok_if` or `error_if` says otherwise.
 ///
-/// ```ignore
-/// #[errmon_runtime::monitored(error_if = Option::is_none)]
-/// fn find(id: u64) -> Option<String> { None }
+/// # Options
+/// As for [`macro@count_calls`] (`name`, `labels`, `skip`), plus one of:
+/// - `ok_if = path`: a `fn(&Ret) -> bool`; the call is an error when it returns `false`
+///   (`error_kind="not_<path's last name>"`).
+/// - `error_if = path`: a `fn(&Ret) -> bool`; the call is an error when it returns `true`
+///   (`error_kind="<path's last name>"`).
+///
+/// `#[monitored]` already counts and times calls: it does not stack with `#[count_calls]` or
+/// `#[timed]`, but it does with `#[retry]`, in either order.
+///
+/// ```
+/// use errmon_runtime::{ErrorKind, monitored};
+/// use errmon_runtime::sites::OutcomeLabel;
+///
+/// #[derive(Debug, ErrorKind)]
+/// enum DbError {
+///     NotFound,
+/// }
+///
+/// #[monitored(labels(table = "users"))]
+/// fn load(id: u64) -> Result<String, DbError> {
+///     if id == 0 { Err(DbError::NotFound) } else { Ok(format!("user {id}")) }
+/// }
+///
+/// #[monitored(error_if = Option::is_none)]
+/// fn find(name: &str) -> Option<u64> {
+///     (name == "root").then_some(0)
+/// }
+///
+/// fn is_success(code: &u16) -> bool {
+///     (200..300).contains(code)
+/// }
+///
+/// struct Client;
+///
+/// #[monitored]
+/// impl Client {
+///     async fn call(&self) -> Result<u8, DbError> {
+///         Ok(1)
+///     }
+///
+///     #[monitored(ok_if = is_success)]
+///     fn status(&self) -> u16 {
+///         503
+///     }
+/// }
+///
+/// assert!(load(0).is_err());
+/// assert!(load(1).is_ok());
+/// assert_eq!(find("nobody"), None);
+/// assert_eq!(Client.status(), 503);
+///
+/// let snapshot = |function: &str| {
+///     errmon_runtime::sites::all()
+///         .into_iter()
+///         .find(|s| s.meta().function == function)
+///         .unwrap()
+///         .snapshot()
+/// };
+/// let outcomes = snapshot("load").outcomes;
+/// assert_eq!((outcomes[OutcomeLabel::Ok as usize], outcomes[OutcomeLabel::Error as usize]), (1, 1));
+/// assert_eq!(snapshot("find").outcomes[OutcomeLabel::Error as usize], 1);
+/// assert_eq!(snapshot("Client::status").outcomes[OutcomeLabel::Error as usize], 1);
+/// let kinds: Vec<_> = errmon_runtime::sites::errors().into_iter().map(|e| e.error_kind).collect();
+/// assert!(kinds.contains(&"not_found") && kinds.contains(&"is_none") && kinds.contains(&"not_is_success"));
+/// # drop(Client.call());
 /// ```
 #[proc_macro_attribute]
 pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
-    attr::expand(Macro::Monitored, args.into(), item.into()).into()
+    item::expand(Macro::Monitored, args.into(), item.into()).into()
 }
 
 /// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and
-/// limits on attempts and elapsed time, and counts attempts, retries and exhausted retries.
+/// limits on attempts and elapsed time, and counts attempts
+/// (`errmon_retry_attempts_total`), retries and exhausted retries; each retry and each
+/// exhaustion is logged through `tracing` (target `errmon::retry`) with the error's `Display`
+/// message, or its `Debug` when it has none.
 ///
-/// Arguments (all optional): `attempts = 3` (the first try included), `backoff =
-/// constant(delay = "100ms")`, `linear(initial = "100ms", step = "100ms", max = "5s")` or
-/// `exponential(initial = "100ms", factor = 2.0, max = "5s")`, `jitter = none | full | equal |
-/// decorrelated`, `max_elapsed = "30s"`, `when = path` (a `fn(&E) -> bool`; only errors it
-/// accepts are retried), `sleep = path` (the async sleep of an `async fn`), `name = "..."`.
+/// By-value arguments are cloned for each attempt (so they must be `Clone`); references are
+/// reborrowed. An `async fn` sleeps with tokio's timer (the `tokio` feature of errmon-runtime,
+/// on by default) unless given `sleep = path`.
 ///
-/// ```ignore
-/// #[errmon_runtime::retry(attempts = 5, backoff = exponential(initial = "50ms", max = "2s"), when = is_transient)]
-/// fn fetch(url: &str) -> Result<String, FetchError> { todo_fetch(url) }
+/// # Options
+/// All optional; a bare `#[retry]` is `errmon_runtime::retry::Policy::DEFAULT`: 3 attempts,
+/// exponential backoff from 100ms doubling up to 5s, full jitter, no wall-clock budget.
+/// - `attempts = 3`: how many times the body may run, the first try included (at least 1).
+/// - `backoff = constant(delay = "100ms")`, `linear(initial = "100ms", step = "100ms", max =
+///   "5s")` or `exponential(initial = "100ms", factor = 2.0, max = "5s")`: the delay before each
+///   retry; the keys inside are optional. Durations are strings with a unit: `ns`, `us`, `ms`,
+///   `s`, `m`, `h`.
+/// - `jitter = none | full | equal | decorrelated`: how delays are randomised.
+/// - `max_elapsed = "30s"`: stop retrying when the next sleep would end past this time since
+///   the call started.
+/// - `when = path`: a `fn(&E) -> bool`; only errors it accepts are retried, the others are
+///   returned at once.
+/// - `sleep = path`: the async sleep of an `async fn`, any `fn(Duration) -> impl Future<Output
+///   = ()>`.
+/// - `name = "..."`: the `function` label.
+/// - `skip`, on a method inside a `#[retry]` `impl` block: leaves that method alone. On an `impl`
+///   block every method must return a `Result` or be skipped; a method's own `#[retry(...)]`
+///   replaces the keys it gives.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::time::Duration;
+/// use errmon_runtime::{monitored, retry};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum FetchError {
+///     Busy,
+///     NotFound,
+/// }
+///
+/// fn is_transient(e: &FetchError) -> bool {
+///     *e == FetchError::Busy
+/// }
+///
+/// #[retry(attempts = 5, backoff = exponential(initial = "1ms", max = "10ms"), when = is_transient)]
+/// fn fetch(tries: &Cell<u32>, missing: bool) -> Result<u32, FetchError> {
+///     tries.set(tries.get() + 1);
+///     if missing {
+///         Err(FetchError::NotFound)
+///     } else if tries.get() < 3 {
+///         Err(FetchError::Busy)
+///     } else {
+///         Ok(tries.get())
+///     }
+/// }
+///
+/// #[monitored]
+/// #[retry(backoff = constant(delay = "1ms"), jitter = none, max_elapsed = "1s", name = "send_all")]
+/// fn send(batch: Vec<u8>) -> Result<usize, FetchError> {
+///     Ok(batch.len())
+/// }
+///
+/// async fn pause(delay: Duration) {
+///     let _ = delay;
+/// }
+///
+/// #[retry(attempts = 2, backoff = linear(initial = "5ms", step = "5ms"), sleep = pause)]
+/// async fn remote() -> Result<(), FetchError> {
+///     Ok(())
+/// }
+///
+/// struct Pool;
+///
+/// #[retry(attempts = 2, backoff = constant(delay = "1ms"))]
+/// impl Pool {
+///     #[retry(skip)]
+///     fn new() -> Self {
+///         Pool
+///     }
+///
+///     fn get(&self) -> Result<u8, FetchError> {
+///         Ok(1)
+///     }
+/// }
+///
+/// let tries = Cell::new(0);
+/// assert_eq!(fetch(&tries, false), Ok(3));
+/// let tries = Cell::new(0);
+/// assert_eq!(fetch(&tries, true), Err(FetchError::NotFound));
+/// assert_eq!(tries.get(), 1, "`when` rejects NotFound: no retry");
+/// assert_eq!(send(vec![1, 2]), Ok(2));
+/// assert_eq!(Pool::new().get(), Ok(1));
+///
+/// let retry_site = errmon_runtime::sites::all()
+///     .into_iter()
+///     .find(|s| s.meta().function == "fetch" && s.meta().kind == errmon_runtime::sites::Kind::Retry)
+///     .unwrap();
+/// assert_eq!(retry_site.snapshot().retries, 2);
+/// # drop(remote());
 /// ```
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
-    retry::expand(args.into(), item.into()).into()
+    item::expand(Macro::Retry, args.into(), item.into()).into()
 }
 
-/// Implements `errmon_runtime::ErrorKind` for an enum: each variant's kind is its name in
-/// `snake_case`, or the string given by `#[error_kind("...")]` on the variant.
+/// Implements `errmon_runtime::ErrorKind` for an enum, the bounded `error_kind` label of its
+/// errors: each variant's kind is its name in `snake_case`.
 ///
-/// ```ignore
-/// #[derive(errmon_runtime::ErrorKind)]
-/// enum DbError { NotFound, #[error_kind("timeout")] TimedOut }
+/// # Options, on a variant
+/// - `#[error_kind("timeout")]`: this kind instead (at most 64 characters).
+/// - `#[error_kind(transparent)]`, on a variant with one field: the kind of the error it wraps,
+///   whose type implements `ErrorKind` too, as thiserror's `#[error(transparent)]` forwards the
+///   message.
+///
+/// ```
+/// use errmon_runtime::ErrorKind;
+///
+/// #[derive(Debug, ErrorKind)]
+/// enum PoolError {
+///     Exhausted,
+/// }
+///
+/// #[derive(Debug, ErrorKind)]
+/// enum DbError {
+///     NotFound,
+///     #[error_kind("timeout")]
+///     TimedOut { after_ms: u64 },
+///     #[error_kind(transparent)]
+///     Pool(PoolError),
+/// }
+///
+/// assert_eq!(DbError::NotFound.error_kind(), "not_found");
+/// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_kind(), "timeout");
+/// assert_eq!(DbError::Pool(PoolError::Exhausted).error_kind(), "exhausted");
 /// ```
 #[proc_macro_derive(ErrorKind, attributes(error_kind))]
 pub fn derive_error_kind(input: TokenStream) -> TokenStream {

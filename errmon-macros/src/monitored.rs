@@ -2,12 +2,16 @@
 //!
 //! The outcome needs the returned value, so the body is wrapped (see [`crate::expand`]); a
 //! `Call` guard records panics and dropped futures when it drops without `finish`.
+//!
+//! Input:  `#[monitored] async fn load() -> R { body }`
+//! Output: `async fn load() -> R { let call = SITE.enter_async();
+//!          let out: R = call.body(async move { body }).await; call.finish(<outcome of &out>); out }`
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::args::Predicate;
-use crate::expand::{Instrumentation, out_ident};
+use crate::expand::{InCall, Instrumentation, out_ident};
 
 pub(crate) fn instrumentation(
     site: TokenStream,
@@ -47,8 +51,15 @@ pub(crate) fn instrumentation(
             }
         }
     };
+    // An async body is polled inside `Call::body`, so the guard classifies a drop by whether
+    // this call's body was running: a panic inside a poll is `panic`, a future dropped between
+    // polls (even while an unrelated panic unwinds) is `cancelled`.
     Instrumentation::Wrap {
         enter: quote_spanned!(mixed=> let #call = #site.enter();),
         finish: quote_spanned!(mixed=> #call.finish(#outcome);),
+        in_call: Some(InCall {
+            enter: quote_spanned!(mixed=> let #call = #site.enter_async();),
+            call: call.clone(),
+        }),
     }
 }

@@ -1,41 +1,25 @@
-//! Compile-time checks of names that end up in Prometheus output.
+//! Names that end up in Prometheus output: compile-time checks of those the user writes, and
+//! the `Type::method` label of a method, written as rustfmt would write the type.
 
-/// Labels errmon sets itself, or Prometheus reserves, or a scrape attaches; a static label may
-/// use none of them.
-const RESERVED: [(&str, &str); 9] = [
-    ("function", "errmon sets it to the function's name"),
-    ("module", "errmon sets it to the module path"),
-    ("outcome", "errmon sets it to ok, error, panic or cancelled"),
-    ("error_type", "errmon sets it to the error's type"),
-    ("error_kind", "errmon sets it to the error's kind"),
-    ("le", "Prometheus uses it for histogram buckets"),
-    ("quantile", "Prometheus uses it for summary quantiles"),
-    ("job", "Prometheus attaches it to every scraped series"),
-    ("instance", "Prometheus attaches it to every scraped series"),
-];
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::Type;
 
-/// Checks a static label name; the error says what to write instead.
+/// Checks a static label name against `errmon_rules::labels`, the rules `install()` checks
+/// constant labels with; the error says what to write instead.
 pub(crate) fn check_label_name(name: &str) -> Result<(), String> {
-    if let Some((_, why)) = RESERVED.iter().find(|(r, _)| *r == name) {
-        return Err(format!(
-            "label name `{name}` is reserved: {why}; choose another name"
-        ));
-    }
-    if name.starts_with("__") {
-        return Err(format!(
+    use errmon_rules::labels::LabelNameError;
+    errmon_rules::labels::check_label_name(name).map_err(|e| match e {
+        LabelNameError::Reserved { why } => {
+            format!("label name `{name}` is reserved: {why}; choose another name")
+        }
+        LabelNameError::DoubleUnderscore => format!(
             "label name `{name}` starts with `__`, which Prometheus reserves for internal use; remove the leading underscores"
-        ));
-    }
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!(
+        ),
+        LabelNameError::Invalid => format!(
             "label name `{name}` is not a valid Prometheus label name: use ASCII letters, digits and `_`, not starting with a digit"
-        ));
-    }
-    Ok(())
+        ),
+    })
 }
 
 /// Checks a `name = "..."` override of the `function` label: Rust-like paths, so dashboards
@@ -128,6 +112,68 @@ pub(crate) fn snake_case(ident: &str) -> String {
     out
 }
 
+/// `Wrapper < T , u8 >` as `Wrapper<T, u8>`: the tokens of a type written the way rustfmt
+/// would, for the `Type::method` label.
+pub(crate) fn compact_type(ty: &Type) -> String {
+    let mut out = String::new();
+    push_compact(&mut out, ty.to_token_stream());
+    out
+}
+
+fn push_compact(out: &mut String, tokens: TokenStream) {
+    let mut prev_word = false;
+    let mut prev_joint_quote = false;
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) => {
+                if prev_word && !prev_joint_quote {
+                    out.push(' ');
+                }
+                out.push_str(&i.to_string());
+                prev_word = true;
+                prev_joint_quote = false;
+            }
+            TokenTree::Literal(l) => {
+                if prev_word {
+                    out.push(' ');
+                }
+                out.push_str(&l.to_string());
+                prev_word = true;
+            }
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                match c {
+                    ',' | ';' => out.push_str(&format!("{c} ")),
+                    '-' if p.spacing() == proc_macro2::Spacing::Joint => out.push_str(" -"),
+                    '>' if out.ends_with(" -") => out.push_str("> "),
+                    '+' | '=' => {
+                        if !out.ends_with(' ') {
+                            out.push(' ');
+                        }
+                        out.push(c);
+                        out.push(' ');
+                    }
+                    _ => out.push(c),
+                }
+                prev_joint_quote = c == '\'';
+                prev_word = false;
+            }
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                push_compact(out, g.stream());
+                out.push_str(close);
+                prev_word = false;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +248,24 @@ mod tests {
         assert!(check_label_name("le").unwrap_err().contains("reserved"));
         assert!(check_label_name("__meta").unwrap_err().contains("__"));
         assert!(check_label_name("1x").is_err());
+    }
+
+    #[test]
+    fn types_are_rendered_without_stray_spaces() {
+        let cases = [
+            ("Wrapper < T >", "Wrapper<T>"),
+            ("Cache<'a, K, V>", "Cache<'a, K, V>"),
+            (
+                "Vec<Box<dyn Fn(u8) -> u8 + Send>>",
+                "Vec<Box<dyn Fn(u8) -> u8 + Send>>",
+            ),
+            ("[u8; 4]", "[u8; 4]"),
+            ("&'static mut str", "&'static mut str"),
+            ("Pair<T, { N }>", "Pair<T, {N}>"),
+        ];
+        for (input, expected) in cases {
+            let ty: syn::Type = syn::parse_str(input).unwrap();
+            assert_eq!(compact_type(&ty), expected, "{input}");
+        }
     }
 }

@@ -19,3 +19,10 @@ pub const MAX: Duration = Duration::from_secs(5);
 
 /// The name of the default jitter, as written in `#[retry(jitter = ...)]`.
 pub const JITTER: &str = "full";
+
+/// Every jitter `#[retry(jitter = ...)]` accepts, as written there; [`JITTER`] is one of them.
+///
+/// ```
+/// assert!(errmon_rules::retry::JITTERS.contains(&errmon_rules::retry::JITTER));
+/// ```
+pub const JITTERS: [&str; 4] = ["none", "full", "equal", "decorrelated"];

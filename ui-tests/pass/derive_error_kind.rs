@@ -20,6 +20,35 @@ enum Generic<E: std::fmt::Debug> {
     Inner(E),
 }
 
+/// Wraps other errors, as a thiserror `#[error(transparent)]` or `#[from]` variant does: their
+/// kind is the wrapped error's.
+#[derive(Debug, PartialEq, ErrorKind)]
+enum AppError {
+    #[error_kind(transparent)]
+    Store(StoreError),
+    #[error_kind(transparent)]
+    Boxed {
+        source: Box<StoreError>,
+    },
+    #[error_kind(transparent)]
+    Nested(Generic<StoreError>),
+    Config,
+}
+
+/// A generic wrapper: the derive needs no `ErrorKind` bound on `E` for its own variants, and
+/// the transparent one is checked where the wrapper is used.
+#[derive(Debug, PartialEq, ErrorKind)]
+enum Layered<E> {
+    #[error_kind(transparent)]
+    Inner(E),
+    Outer,
+}
+
+#[monitored]
+fn app(id: u32) -> Result<String, AppError> {
+    load(id).map_err(AppError::Store)
+}
+
 #[monitored]
 fn load(id: u32) -> Result<String, StoreError> {
     match id {
@@ -65,4 +94,21 @@ pub fn main() {
         [("corrupt", 1), ("not_found", 2), ("timeout", 1)]
     );
     assert_eq!(errors_of("wrapped"), [("inner", 1)]);
+
+    assert_eq!(app(1), Err(AppError::Store(StoreError::TimedOut(30))));
+    assert_eq!(errors_of("app"), [("timeout", 1)]);
+    let boxed = AppError::Boxed {
+        source: Box::new(StoreError::NotFound),
+    };
+    assert_eq!(boxed.error_kind(), "not_found");
+    assert_eq!(
+        AppError::Nested(Generic::Inner(StoreError::NotFound)).error_kind(),
+        "inner"
+    );
+    assert_eq!(AppError::Config.error_kind(), "config");
+    assert_eq!(
+        Layered::Inner(StoreError::Corrupt { offset: 0 }).error_kind(),
+        "corrupt"
+    );
+    assert_eq!(Layered::<StoreError>::Outer.error_kind(), "outer");
 }

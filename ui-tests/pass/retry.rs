@@ -1,6 +1,6 @@
 //! `#[retry]` on every shape it accepts: free functions, `?` through `From`, by-value,
 //! destructured, `impl Trait` and `&mut` arguments, `#[track_caller]`, every receiver, generics, async with a
-//! custom sleep, and stacked with `#[monitored]` and `#[timed]` in both orders.
+//! custom sleep, stacked with `#[monitored]` and `#[timed]` in both orders, and on an `impl` block.
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
 use std::sync::Arc;
@@ -116,6 +116,37 @@ impl Client {
     }
 }
 
+pub struct Pool(u32);
+
+/// On an `impl` block: every method returning `Result`, async ones too; the others skipped.
+#[retry(attempts = 2, backoff = constant(delay = "1ms"), sleep = no_wait)]
+impl Pool {
+    #[retry(skip)]
+    #[must_use]
+    pub fn new() -> Self {
+        Pool(0)
+    }
+
+    fn get(&mut self) -> Result<u32, NetError> {
+        self.0 += 1;
+        if self.0 < 2 {
+            Err(NetError::Busy)
+        } else {
+            Ok(self.0)
+        }
+    }
+
+    #[retry(attempts = 1)]
+    async fn get_async(&self) -> Result<u32, NetError> {
+        Ok(self.0)
+    }
+
+    #[monitored]
+    fn monitored_get(&self) -> Result<u32, NetError> {
+        Ok(self.0)
+    }
+}
+
 #[monitored]
 #[retry(attempts = 2, backoff = constant(delay = "1ms"))]
 fn monitored_outside() -> Result<(), NetError> {
@@ -150,6 +181,11 @@ pub fn main() {
     assert_eq!(c.clone().by_value(), Ok(1));
     assert_eq!(c.clone().by_mut_value(), Ok(11));
     assert_eq!(Arc::new(c).by_arc(), Ok(1));
+
+    let mut pool = Pool::new();
+    assert_eq!(pool.get(), Ok(2));
+    assert_eq!(block_on(pool.get_async()), Ok(2));
+    assert_eq!(pool.monitored_get(), Ok(2));
 
     assert_eq!(monitored_outside(), Err(NetError::Busy));
     assert_eq!(timed_inside(), Ok(1));

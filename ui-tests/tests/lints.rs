@@ -33,6 +33,8 @@ mod inner_attrs;
 mod must_use;
 #[path = "../pass/never.rs"]
 mod never;
+#[path = "../pass/one_line_bodies.rs"]
+mod one_line_bodies;
 #[path = "../pass/receivers.rs"]
 mod receivers;
 #[path = "../pass/recursion.rs"]
@@ -67,6 +69,7 @@ const INCLUDED: &[&str] = &[
     "inner_attrs",
     "must_use",
     "never",
+    "one_line_bodies",
     "receivers",
     "recursion",
     "retry",
@@ -155,6 +158,11 @@ fn must_use_behaves() {
 #[test]
 fn never_behaves() {
     never::main();
+}
+
+#[test]
+fn one_line_bodies_behaves() {
+    one_line_bodies::main();
 }
 
 #[test]

@@ -73,3 +73,24 @@ pub fn predicate_outcome<R>(_value: &R, is_error: bool, kind: &'static str) -> O
         Outcome::Ok
     }
 }
+
+/// The kind of a `#[error_kind(transparent)]` variant: that of the error it wraps. A trait
+/// of its own so that a wrapped type without `ErrorKind` is reported in these words.
+#[diagnostic::on_unimplemented(
+    message = "#[error_kind(transparent)] gives this variant the kind of the error it wraps, but `{Self}` does not implement `ErrorKind`",
+    label = "wrapped here",
+    note = "derive or implement `errmon_runtime::ErrorKind` for `{Self}`, or name this variant's kind with #[error_kind(\"...\")]"
+)]
+pub trait TransparentKind {
+    /// The wrapped error's kind.
+    fn transparent_kind(&self) -> &'static str;
+}
+
+// Not recommended, so rustc reports the message above instead of listing `ErrorKind`'s impls.
+#[diagnostic::do_not_recommend]
+impl<E: crate::ErrorKind + ?Sized> TransparentKind for E {
+    #[inline]
+    fn transparent_kind(&self) -> &'static str {
+        self.error_kind()
+    }
+}

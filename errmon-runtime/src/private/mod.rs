@@ -7,7 +7,9 @@
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`];
-//! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`];
+//! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
+//!   [`ShowError`] to log an error with `Display` when it has one;
+//! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
 //! - `?` in `#[track_caller]` bodies: [`Branch`] and [`FromResidual`].
 
 mod branch;
@@ -15,12 +17,13 @@ mod classify;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
-pub use classify::{Classify, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
+pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
 pub use inventory;
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
 pub use crate::registry::{Kind, Registration};
+pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 
 /// The error kind of errors whose type does not implement [`crate::ErrorKind`].
 pub const UNKNOWN_KIND: &str = "unknown";

@@ -102,6 +102,37 @@ pub enum Jitter {
     Decorrelated,
 }
 
+impl Jitter {
+    /// The jitter written `name` in `#[retry(jitter = name)]`.
+    pub(crate) const fn named(name: &str) -> Option<Jitter> {
+        const fn eq(a: &str, b: &str) -> bool {
+            let (a, b) = (a.as_bytes(), b.as_bytes());
+            if a.len() != b.len() {
+                return false;
+            }
+            let mut i = 0;
+            while i < a.len() {
+                if a[i] != b[i] {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
+        if eq(name, "none") {
+            Some(Jitter::None)
+        } else if eq(name, "full") {
+            Some(Jitter::Full)
+        } else if eq(name, "equal") {
+            Some(Jitter::Equal)
+        } else if eq(name, "decorrelated") {
+            Some(Jitter::Decorrelated)
+        } else {
+            None
+        }
+    }
+}
+
 /// A source of random numbers for jitter; inject a seeded one for deterministic tests.
 pub trait Random {
     /// A uniformly distributed 64-bit value.
@@ -211,5 +242,28 @@ impl Delays {
                 d
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Jitter;
+
+    #[test]
+    fn every_jitter_the_macro_accepts_is_known_here() {
+        let named: Vec<_> = errmon_rules::retry::JITTERS
+            .iter()
+            .map(|name| Jitter::named(name).unwrap_or_else(|| panic!("{name}")))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                Jitter::None,
+                Jitter::Full,
+                Jitter::Equal,
+                Jitter::Decorrelated
+            ]
+        );
+        assert_eq!(Jitter::named("fast"), None);
     }
 }

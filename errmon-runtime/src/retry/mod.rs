@@ -28,6 +28,7 @@
 //! the last attempt, and none that would end past `max_elapsed`.
 
 mod backoff;
+pub(crate) mod show;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -35,6 +36,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 pub use backoff::{Backoff, Delays, Jitter, LazyEntropy, Random, SplitMix64};
+pub use show::Show;
 
 use crate::record::{Site, clock};
 
@@ -60,14 +62,32 @@ impl Policy {
     /// body at most 3 times and sleeps at most 300 ms in all. No wall-clock budget: set
     /// [`Policy::max_elapsed`] to bound calls whose body can take long (it costs one clock read
     /// per call).
+    ///
+    /// The numbers come from `errmon_rules::retry`, which `#[retry]` checks its arguments
+    /// against at compile time, so the two cannot disagree.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errmon_runtime::retry::{Backoff, Jitter, Policy};
+    ///
+    /// assert_eq!(Policy::DEFAULT.max_attempts(), 3);
+    /// assert_eq!(
+    ///     Policy::DEFAULT.backoff_policy(),
+    ///     Backoff::Exponential { initial: Duration::from_millis(100), factor: 2.0, max: Duration::from_secs(5) }
+    /// );
+    /// assert_eq!(Policy::DEFAULT.jitter_policy(), Jitter::Full);
+    /// ```
     pub const DEFAULT: Policy = Policy {
-        attempts: 3,
+        attempts: errmon_rules::retry::ATTEMPTS,
         backoff: Backoff::Exponential {
-            initial: Duration::from_millis(100),
-            factor: 2.0,
-            max: Duration::from_secs(5),
+            initial: errmon_rules::retry::INITIAL,
+            factor: errmon_rules::retry::FACTOR,
+            max: errmon_rules::retry::MAX,
         },
-        jitter: Jitter::Full,
+        jitter: match Jitter::named(errmon_rules::retry::JITTER) {
+            Some(jitter) => jitter,
+            None => panic!("errmon_rules::retry::JITTER names no jitter"),
+        },
         max_elapsed: None,
     };
 
@@ -429,7 +449,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
 
     /// Settles an attempt's result: `Break` with what to return (a success, or an error that is
     /// not retried), or `Continue` with the delay before the next attempt. `elapsed` is only
-    /// asked for when the attempt failed.
+    /// asked for when the attempt failed. Log lines write the error with `Debug`.
     #[inline]
     pub fn settle<T, E: Debug>(
         &mut self,
@@ -439,9 +459,36 @@ impl<W, R: Random> Attempts<'_, W, R> {
     where
         W: When<E>,
     {
+        self.settle_showing(result, elapsed, show::debug::<E>)
+    }
+
+    /// [`Attempts::settle`], with log lines writing the error as `show` does: the code
+    /// `#[retry]` generates passes `Display::fmt` for errors that have it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errmon_runtime::retry::{Backoff, Policy};
+    ///
+    /// let policy = Policy::new().attempts(2).backoff(Backoff::Constant { delay: Duration::ZERO });
+    /// let mut attempts = policy.retry().start();
+    /// let show: errmon_runtime::retry::Show<std::io::Error> = |e, f| std::fmt::Display::fmt(e, f);
+    /// attempts.begin();
+    /// let first: Result<(), _> = Err(std::io::Error::other("refused"));
+    /// assert!(attempts.settle_showing(first, || Duration::ZERO, show).is_continue());
+    /// ```
+    #[inline]
+    pub fn settle_showing<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        elapsed: impl FnOnce() -> Duration,
+        show: Show<E>,
+    ) -> ControlFlow<Result<T, E>, Duration>
+    where
+        W: When<E>,
+    {
         match result {
             Ok(v) => ControlFlow::Break(Ok(v)),
-            Err(e) => match self.failed(&e, elapsed()) {
+            Err(e) => match self.failed_showing(&e, elapsed(), show) {
                 Next::Retry(delay) => ControlFlow::Continue(delay),
                 Next::Stop => ControlFlow::Break(Err(e)),
             },
@@ -449,8 +496,15 @@ impl<W, R: Random> Attempts<'_, W, R> {
     }
 
     /// Decides what follows a failed attempt, given the time elapsed since the call started;
-    /// counts and logs the retry or the exhaustion.
+    /// counts and logs the retry or the exhaustion, writing the error with `Debug`.
     pub fn failed<E: Debug>(&mut self, error: &E, elapsed: Duration) -> Next
+    where
+        W: When<E>,
+    {
+        self.failed_showing(error, elapsed, show::debug::<E>)
+    }
+
+    fn failed_showing<E>(&mut self, error: &E, elapsed: Duration, show: Show<E>) -> Next
     where
         W: When<E>,
     {
@@ -459,7 +513,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
         }
         let policy = self.retry.policy;
         if self.attempt >= policy.attempts {
-            self.exhausted(error, elapsed, "attempts");
+            self.exhausted(&show::Shown(error, show), elapsed, "attempts");
             return Next::Stop;
         }
         let delay = self
@@ -470,7 +524,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
             .max_elapsed
             .is_some_and(|max| elapsed.saturating_add(delay) > max)
         {
-            self.exhausted(error, elapsed, "max_elapsed");
+            self.exhausted(&show::Shown(error, show), elapsed, "max_elapsed");
             return Next::Stop;
         }
         let (function, module) = self.names();
@@ -483,13 +537,13 @@ impl<W, R: Random> Attempts<'_, W, R> {
             module,
             attempt = self.attempt,
             delay_ms = delay.as_secs_f64() * 1e3,
-            error = ?error,
+            error = %show::Shown(error, show),
             "attempt failed; retrying"
         );
         Next::Retry(delay)
     }
 
-    fn exhausted<E: Debug>(&self, error: &E, elapsed: Duration, budget: &'static str) {
+    fn exhausted<E>(&self, error: &show::Shown<'_, E>, elapsed: Duration, budget: &'static str) {
         let (function, module) = self.names();
         if let Some(site) = self.retry.site {
             site.exhausted();
@@ -503,7 +557,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
                 attempts = self.attempt,
                 elapsed_ms = elapsed.as_secs_f64() * 1e3,
                 budget,
-                error = ?error,
+                error = %error,
                 "retries exhausted"
             );
         } else {
@@ -513,7 +567,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
                 module,
                 attempts = self.attempt,
                 budget,
-                error = ?error,
+                error = %error,
                 "retries exhausted"
             );
         }

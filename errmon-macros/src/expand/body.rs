@@ -1,0 +1,82 @@
+//! The scaffolding around a wrapped body: its braces, its return edge, and where generated
+//! statements go, so the body keeps its spans, its type inference and its lints.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{format_ident, quote_spanned};
+use syn::visit_mut::VisitMut;
+use syn::{ReturnType, Stmt, Type};
+
+/// Braces around generated code wrapping a body: located where the user's braces are, so
+/// errors about the block's type point there, but marked as generated, so lints about the
+/// block itself (`unused_braces` on `fn one() -> u32 { 1 }`) do not fire.
+pub(super) fn generated_braces(user_braces: Span, inner: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, inner);
+    group.set_span(Span::mixed_site().located_at(user_braces));
+    TokenTree::Group(group).into()
+}
+
+/// The items a body starts with, and the rest: generated statements go between them, so that
+/// clippy's `items_after_statements` does not fire on the user's items.
+pub(super) fn split_leading_items(stmts: &[Stmt]) -> (&[Stmt], &[Stmt]) {
+    let items = stmts
+        .iter()
+        .take_while(|s| matches!(s, Stmt::Item(_)))
+        .count();
+    stmts.split_at(items)
+}
+
+/// Gives the wrapped body a return edge of the function's return type, so `?` conversions and
+/// `.collect()` in the body infer as they did before, also in `async` blocks, whose output type
+/// is otherwise inferred from the body alone (tracing-attributes' "fake return edge").
+pub(super) fn fake_return_edge(ty: &Type) -> TokenStream {
+    fake_exit(ty, &quote_spanned!(Span::mixed_site()=> return))
+}
+
+/// `if false { let v: ty = loop {}; <exit> v; }`: an exit of type `ty` that never runs.
+pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
+    let ret = format_ident!("errmon_fake_return", span = Span::mixed_site());
+    quote_spanned! {Span::mixed_site()=>
+        #[allow(
+            unknown_lints,
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::let_unit_value,
+            clippy::let_with_type_underscore,
+            clippy::needless_return,
+            clippy::unreachable
+        )]
+        if false {
+            let #ret: #ty = loop {};
+            #exit #ret;
+        }
+    }
+}
+
+/// The return type as it can be written in a `let`: `()` for none, with every `impl Trait`
+/// replaced by `_` (`Result<impl Iterator, E>` pins `Result<_, E>`).
+pub(crate) fn pinned_return_type(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => Some(syn::parse_quote!(())),
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            ImplTraitToInfer.visit_type_mut(&mut ty);
+            Some(ty)
+        }
+    }
+}
+
+/// Replaces every `impl Trait` in a type by `_`.
+pub(super) struct ImplTraitToInfer;
+
+impl VisitMut for ImplTraitToInfer {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(it) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                underscore_token: syn::Token![_](syn::spanned::Spanned::span(&it.impl_token)),
+            });
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}

@@ -1,0 +1,51 @@
+//! The per-callsite static every macro records into.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Signature;
+
+use crate::args::{Args, Macro};
+
+/// The per-callsite static, as an expression of type `&'static Site`.
+///
+/// Input: `#[monitored] fn load()` in `app::db`.
+/// Output: `{ static SITE: Site = Site::new(Meta { function: "load", module: module_path!(), .. });
+///            inventory::submit!(Registration(&SITE)); &SITE }`
+///
+/// The static sits in its own block so it cannot collide with the user's items, and
+/// `inventory` links it into the registry at start-up so the function is exported at zero
+/// before its first call.
+pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> TokenStream {
+    let kind = match mac {
+        Macro::CountCalls => quote!(Count),
+        Macro::Timed => quote!(Timed),
+        Macro::Monitored => quote!(Monitored),
+        Macro::Retry => quote!(Retry),
+    };
+    let keys = args.labels.iter().map(|l| {
+        let k = l.key.to_string();
+        k.strip_prefix("r#").map_or(k.clone(), str::to_owned)
+    });
+    let values = args.labels.iter().map(|l| &l.value);
+    let name = Span::mixed_site();
+    let site = syn::Ident::new("ERRMON_SITE", name);
+    // `line!()` spanned on the function's name, so it names the function's line.
+    let line = quote_spanned!(sig.ident.span()=> ::core::line!());
+    quote_spanned! {name=>
+        {
+            static #site: ::errmon_runtime::__private::Site =
+                ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta {
+                    function: #function,
+                    module: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: #line,
+                    kind: ::errmon_runtime::__private::Kind::#kind,
+                    labels: &[#((#keys, #values)),*],
+                });
+            ::errmon_runtime::__private::inventory::submit! {
+                ::errmon_runtime::__private::Registration(&#site)
+            }
+            &#site
+        }
+    }
+}
