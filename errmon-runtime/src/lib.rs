@@ -1,41 +1,11 @@
-//! Error monitoring in one line per function.
-//!
-//! Annotate functions, call [`install`] at start-up, and point Prometheus at the endpoint:
-//!
-//! ```no_run
-//! use errmon_runtime::{count_calls, monitored, timed};
-//!
-//! #[derive(Debug, errmon_runtime::ErrorKind)]
-//! enum DbError {
-//!     NotFound,
-//!     Timeout,
-//! }
-//!
-//! #[monitored]
-//! fn load_user(id: u64) -> Result<String, DbError> {
-//!     if id == 0 { Err(DbError::NotFound) } else { Ok(format!("user {id}")) }
-//! }
-//!
-//! #[timed]
-//! fn render(page: &str) -> String {
-//!     page.to_uppercase()
-//! }
-//!
-//! #[count_calls]
-//! fn ping() {}
-//!
-//! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let guard = errmon_runtime::install()?;
-//!     println!("scrape {}", guard.metrics_url());
-//!     let _ = load_user(7);
-//!     render("home");
-//!     ping();
-//!     Ok(())
-//! }
-//! ```
-//!
-//! See the README for every metric, label and option.
-
+// The crate page is the README, so docs.rs shows what GitHub shows, and its examples are
+// compiled as doc tests. They start the embedded endpoint, which needs the `server` feature.
+#![cfg_attr(feature = "server", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "server"),
+    doc = "Error monitoring in one line per function. This build leaves out the `server` feature: \
+           see the README, or the documentation built with default features, for `install()`."
+)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "exporter")]
