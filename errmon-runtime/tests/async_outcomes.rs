@@ -114,3 +114,43 @@ fn a_sync_call_dropped_while_unwinding_is_a_panic() {
     assert!(caught.is_err());
     assert_eq!(outcomes(&SYNC_PANIC), [0, 0, 1, 0]);
 }
+
+/// [ok, error, panic, cancelled] of the `#[monitored]` function called `name` in this file.
+fn outcomes_of(name: &str) -> [u64; 4] {
+    let site = errmon_runtime::sites::all()
+        .into_iter()
+        .find(|s| s.meta().function == name && s.meta().module == module_path!())
+        .unwrap_or_else(|| panic!("no site `{name}`"));
+    let s = site.snapshot();
+    OutcomeLabel::ALL.map(|o| s.outcome(o))
+}
+
+#[errmon_runtime::monitored]
+async fn waits_forever() -> Result<(), std::io::Error> {
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+#[errmon_runtime::monitored]
+async fn panics_in_its_body() -> u8 {
+    panic!("the body's own panic")
+}
+
+#[test]
+fn a_monitored_async_fn_dropped_during_an_unrelated_panic_is_cancelled() {
+    let mut fut = Box::pin(waits_forever());
+    assert!(poll_once(fut.as_mut()).is_pending());
+    let caught = catch_unwind(AssertUnwindSafe(move || {
+        let _owner = fut;
+        panic!("unrelated to the call");
+    }));
+    assert!(caught.is_err());
+    assert_eq!(outcomes_of("waits_forever"), [0, 0, 0, 1]);
+}
+
+#[test]
+fn a_monitored_async_fn_whose_body_panics_is_a_panic() {
+    let caught = catch_unwind(|| futures::executor::block_on(panics_in_its_body()));
+    assert!(caught.is_err());
+    assert_eq!(outcomes_of("panics_in_its_body"), [0, 0, 1, 0]);
+}
