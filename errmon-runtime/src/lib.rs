@@ -40,7 +40,8 @@
 
 #[cfg(feature = "exporter")]
 mod config;
-mod errors;
+pub mod context;
+pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
 #[cfg(feature = "server")]
@@ -79,6 +80,26 @@ pub use install::InstallGuard;
 #[cfg(feature = "server")]
 pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
+}
+
+/// A snapshot of the errors of the process: totals, counts by function, type, kind and
+/// severity, the first and the last error, the top groups, the newest reports and the rates
+/// over 1, 5 and 15 minutes. [`errors::errors_with`] takes a [`errors::Query`];
+/// [`ErrorsSnapshot::to_json`](errors::ErrorsSnapshot::to_json) is what `GET /errors` serves.
+///
+/// ```
+/// #[errmon_runtime::monitored]
+/// fn parse_amount(s: &str) -> Result<u64, std::num::ParseIntError> {
+///     s.parse()
+/// }
+///
+/// let _ = parse_amount("12x");
+/// let snap = errmon_runtime::errors();
+/// let f = snap.by_function.iter().find(|f| f.function == "parse_amount").unwrap();
+/// assert_eq!(f.errors, 1);
+/// ```
+pub fn errors() -> errors::ErrorsSnapshot {
+    errors::errors_with(&errors::Query::default())
 }
 
 /// Introspection of the sites errmon knows, for custom exporters and tests: read-only views of

@@ -6,17 +6,24 @@
 //!   `inventory::submit!(Registration(&SITE))`;
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
-//!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`];
+//!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
+//!   or on the error path `call.finish_err(type_name, kind, Failure { .. })` with the error
+//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion);
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`];
 //! - `?` in `#[track_caller]` bodies: [`Branch`] and [`FromResidual`].
 
 mod branch;
 mod classify;
+mod report;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
 pub use inventory;
+pub use report::{
+    Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, ErrorRef, Failure,
+    Severity,
+};
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
