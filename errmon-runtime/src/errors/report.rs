@@ -172,17 +172,19 @@ impl Display for DebugAsDisplay<'_> {
 }
 
 fn chain(e: &dyn Error) -> Vec<String> {
+    // Links are told apart by address and type (a wide pointer): an error's first field has
+    // the error's own address. A type whose vtable is duplicated across codegen units can make
+    // a cycle look new; the cap still ends it.
+    let mut seen: Vec<*const dyn Error> = vec![std::ptr::from_ref(e)];
     let mut out = Vec::new();
-    let mut seen: [*const (); MAX_CHAIN + 1] = [std::ptr::null(); MAX_CHAIN + 1];
-    seen[0] = std::ptr::from_ref(e).cast();
     let mut next = e.source();
     while let Some(link) = next {
-        let at: *const () = std::ptr::from_ref(link).cast();
-        if out.len() == MAX_CHAIN || seen[..=out.len()].contains(&at) {
+        let at: *const dyn Error = std::ptr::from_ref(link);
+        if out.len() == MAX_CHAIN || seen.iter().any(|&s| std::ptr::eq(s, at)) {
             break;
         }
         out.push(capped(link, MAX_LINK));
-        seen[out.len()] = at;
+        seen.push(at);
         next = link.source();
     }
     out

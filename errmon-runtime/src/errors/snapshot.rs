@@ -104,7 +104,14 @@ impl Query {
         self
     }
 
-    /// The default query for one function.
+    /// Only what happened at or after `since`.
+    #[must_use = "returns the changed query"]
+    pub fn with_since(mut self, since: SystemTime) -> Self {
+        self.since = Some(since);
+        self
+    }
+
+    /// Only `function`'s groups, reports and counts.
     #[must_use = "returns the changed query"]
     pub fn with_function(mut self, function: impl Into<String>) -> Self {
         self.function = Some(function.into());
