@@ -69,6 +69,9 @@ pub use install::InstallGuard;
 /// serving errmon's metrics and whatever the application records through the `metrics` facade.
 /// Equivalent to `Config::from_env()?.install()`.
 ///
+/// Also installs errmon's panic hook ([`errors::install_panic_hook`]), chained to the one
+/// installed before, so panics in instrumented functions become error reports.
+///
 /// Calls made before `install` are kept and served. A second `install` while the first guard is
 /// alive, a port in use or a bad address is an `Err`, never a panic.
 ///

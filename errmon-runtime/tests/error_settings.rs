@@ -214,3 +214,42 @@ fn groups_past_the_cap_fold_into_other_and_the_ring_keeps_the_newest() {
     let ring: Vec<String> = snap.recent.iter().map(|r| r.message.clone()).collect();
     assert_eq!(ring, ["alpha", "delta", "gamma"]);
 }
+
+#[cfg(feature = "exporter")]
+#[test]
+fn drops_are_exported_by_reason() {
+    let _serial = SERIAL.lock().unwrap();
+    errors::configure(
+        ErrorSettings::default()
+            .clock(clock)
+            .filter(|h| h.function != "dropped_for_metrics"),
+    )
+    .unwrap();
+    monitored_by_hand! {
+        fn dropped_for_metrics() -> Result<(), Costly> {
+            Err(Costly(0))
+        }
+    }
+    let _ = dropped_for_metrics();
+    let text = errmon_runtime::export::render_prometheus(
+        &errmon_runtime::Config::default().const_label("service", "api"),
+    )
+    .unwrap();
+    assert!(
+        text.contains("# TYPE errmon_error_reports_dropped_total counter"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with(r#"errmon_error_reports_dropped_total{reason="filtered",service="api"} "#)
+        })
+        .unwrap_or_else(|| panic!("{text}"));
+    let n: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert_eq!(n, dropped(DropReason::Filtered));
+    // Reasons that dropped nothing are not rendered.
+    assert_eq!(
+        text.contains(r#"reason="busy""#),
+        dropped(DropReason::Busy) > 0
+    );
+}

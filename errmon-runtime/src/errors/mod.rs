@@ -87,6 +87,15 @@ pub fn configure(settings: ErrorSettings) -> Result<(), SettingsError> {
     Ok(())
 }
 
+/// Reports dropped so far, by reason, every reason listed.
+#[cfg_attr(
+    not(feature = "exporter"),
+    allow(dead_code, reason = "exported with the exporter")
+)]
+pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
+    tracker::lock().dropped_totals()
+}
+
 /// The error path of a `#[monitored]` call of `site` that ran `duration_ns`.
 pub(crate) fn returned(
     site: &'static Site,

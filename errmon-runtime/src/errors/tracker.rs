@@ -328,6 +328,15 @@ impl State {
         Ok(())
     }
 
+    /// Reports dropped so far by reason, with the panic hook's `busy` ones.
+    pub(crate) fn dropped_totals(&self) -> [(DropReason, u64); DropReason::ALL.len()] {
+        let busy = super::panic::BUSY.load(std::sync::atomic::Ordering::Relaxed);
+        DropReason::ALL.map(|r| {
+            let extra = if r == DropReason::Busy { busy } else { 0 };
+            (r, self.dropped[r as usize] + extra)
+        })
+    }
+
     pub(crate) fn drop_report(&mut self, why: DropReason) {
         self.dropped[why as usize] += 1;
     }
