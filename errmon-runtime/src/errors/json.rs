@@ -298,7 +298,53 @@ fn opt_report(out: &mut String, r: Option<&Report>) {
 }
 
 impl ErrorsSnapshot {
-    /// The snapshot as the JSON `GET /errors` serves; the README documents its schema.
+    /// The snapshot as the JSON `GET /errors` serves. Times are RFC 3339 in UTC with
+    /// milliseconds; `null` where there is nothing (no error yet, no context, no call finished
+    /// in a window). Its shape, from a real run (three errors of one function, two of them in
+    /// requests of users `ada` and `bob`; `by_function` and each group carry the same `rates`
+    /// object as the top level, and `recent` lists reports like `first_error`):
+    ///
+    /// ```json
+    /// {
+    ///   "generated_at": "2026-12-01T09:55:27.187Z",
+    ///   "totals": {"errors": 3, "panics": 0, "retries_exhausted": 0, "reports_stored": 3,
+    ///              "groups": 1, "groups_folded": 0,
+    ///              "dropped": {"filtered": 0, "rate_limited": 0, "sampled": 0, "scrubbed": 0, "busy": 0}},
+    ///   "first_seen": "2026-12-01T09:55:27.187Z",
+    ///   "last_seen": "2026-12-01T09:55:27.187Z",
+    ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1},
+    ///             "5m": {"count": 3, "per_second": 0.01, "error_ratio": 1},
+    ///             "15m": {"count": 3, "per_second": 0.003333, "error_ratio": 1}},
+    ///   "by_function": [{"function": "charge_card", "module": "shop::pay", "errors": 3, "panics": 0,
+    ///                    "retries_exhausted": 0, "first_seen": "2026-12-01T09:55:27.187Z",
+    ///                    "last_seen": "2026-12-01T09:55:27.187Z", "rates": {"1m": {"...": "..."}}}],
+    ///   "by_type": [{"error_type": "PayError", "count": 3}],
+    ///   "by_kind": [{"error_kind": "declined", "count": 3}],
+    ///   "by_severity": {"info": 0, "warning": 0, "error": 3, "critical": 0},
+    ///   "top_groups": [{"fingerprint": "aed728e678048c16", "function": "charge_card", "module": "shop::pay",
+    ///                   "error_type": "PayError", "error_kind": "declined",
+    ///                   "message": "charge for order <int> failed", "count": 3,
+    ///                   "first_seen": "2026-12-01T09:55:27.187Z", "last_seen": "2026-12-01T09:55:27.187Z",
+    ///                   "users": {"count": 2, "estimated": false},
+    ///                   "samples": ["charge for order 1041 failed", "charge for order 1042 failed",
+    ///                               "charge for order 1 failed"],
+    ///                   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": null}, "...": {}}}],
+    ///   "first_error": {"timestamp": "2026-12-01T09:55:27.187Z", "function": "charge_card",
+    ///                   "module": "shop::pay", "error_type": "PayError", "error_kind": "declined",
+    ///                   "severity": "error", "message": "charge for order 1041 failed",
+    ///                   "chain": ["connection reset by peer"], "root_cause": "connection reset by peer",
+    ///                   "request_id": "req-1041", "user_id": "ada", "fields": {"tenant": "acme"},
+    ///                   "retry_attempt": null, "duration_ms": 0.000636, "fingerprint": "aed728e678048c16",
+    ///                   "panic": false, "location": null, "backtrace": null},
+    ///   "last_error": {"...": "a report, as first_error"},
+    ///   "recent": [{"...": "reports, newest first"}]
+    /// }
+    /// ```
+    ///
+    /// `chain` is the `source()` chain, outermost first, root cause last (also in
+    /// `root_cause`); `retry_attempt` is set on reports of exhausted `#[retry]` calls;
+    /// `location` on panics. Groups' `error_ratio` is always `null` (a group has no calls of
+    /// its own).
     ///
     /// ```
     /// let json = errmon_runtime::errors().to_json();

@@ -12,6 +12,7 @@
 
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
@@ -222,6 +223,7 @@ pub(crate) fn now_ms(settings: &ErrorSettings) -> u64 {
 /// reports when it shrinks).
 pub(crate) fn configure(settings: ErrorSettings) {
     let settings = Arc::new(settings);
+    HAS_FILTER.store(settings.filter.is_some(), Relaxed);
     *SETTINGS.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&settings);
     let mut st = lock();
     st.ring.resize(settings.ring_size);
@@ -247,7 +249,13 @@ pub(crate) fn finished_everywhere() -> u64 {
 }
 
 impl State {
-    pub(crate) fn count(&mut self, ev: &Event<'_>, now: u64) {
+    /// Counts the event, then decides whether it gets a report, given the filter's answer.
+    fn count_and_admit(
+        &mut self,
+        ev: &Event<'_>,
+        filtered: bool,
+        now: u64,
+    ) -> Result<(), DropReason> {
         let interval = now / INTERVAL_MS;
         match ev.what {
             What::Error => {
@@ -307,18 +315,10 @@ impl State {
             What::Panic => f.panics += 1,
             What::Exhausted => f.exhausted += 1,
         }
-    }
-
-    /// Whether a counted event gets a report, given the filter's answer.
-    fn admit(&mut self, ev: &Event<'_>, filtered: bool, now: u64) -> Result<(), DropReason> {
         if filtered {
             return Err(DropReason::Filtered);
         }
         let (rate, flood) = (self.settings.rate_limit, self.settings.sample_above);
-        let f = self
-            .functions
-            .get_mut(&site_key(ev.site))
-            .expect("counted just before");
         if !f.bucket.take(rate, now) {
             return Err(DropReason::RateLimited);
         }
@@ -347,36 +347,40 @@ fn guarded<R>(hook: impl FnOnce() -> R) -> Option<R> {
     catch_unwind(AssertUnwindSafe(hook)).ok()
 }
 
+/// Whether the settings have a filter, so the error path reads them before taking the lock
+/// only when it must.
+static HAS_FILTER: AtomicBool = AtomicBool::new(false);
+
 /// Counts an event and, if it is kept, stores its report.
 pub(crate) fn record(ev: Event<'_>) {
-    let settings = settings();
-    let now = ev
-        .panic
-        .as_ref()
-        .map_or_else(|| now_ms(&settings), |p| p.unix_ms);
     let (function, module) = ev
         .site
         .map_or(("", ""), |s| (s.meta().function, s.meta().module));
     let panic = ev.what == What::Panic;
-    let filtered = settings.filter.as_ref().is_some_and(|keep| {
-        let head = ReportHead {
-            function,
-            module,
-            type_name: ev.type_name,
-            error_kind: ev.kind,
-            severity: ev.severity,
-            panic,
-        };
-        !guarded(|| keep(&head)).unwrap_or(false)
-    });
-    {
+    let filtered = HAS_FILTER.load(Relaxed)
+        && settings().filter.as_ref().is_some_and(|keep| {
+            let head = ReportHead {
+                function,
+                module,
+                type_name: ev.type_name,
+                error_kind: ev.kind,
+                severity: ev.severity,
+                panic,
+            };
+            !guarded(|| keep(&head)).unwrap_or(false)
+        });
+    let (settings, now) = {
         let mut st = lock();
-        st.count(&ev, now);
-        if let Err(why) = st.admit(&ev, filtered, now) {
+        let now = ev
+            .panic
+            .as_ref()
+            .map_or_else(|| now_ms(&st.settings), |p| p.unix_ms);
+        if let Err(why) = st.count_and_admit(&ev, filtered, now) {
             st.drop_report(why);
             return;
         }
-    }
+        (Arc::clone(&st.settings), now)
+    };
     let Some(mut report) = build(&ev, &settings, function, module, now) else {
         return;
     };

@@ -183,10 +183,12 @@ impl Call {
         let this = ManuallyDrop::new(self);
         let thread = thread_index();
         match outcome {
-            Outcome::Ok => this.record(thread, OutcomeLabel::Ok),
+            Outcome::Ok => {
+                this.record(thread, OutcomeLabel::Ok);
+            }
             Outcome::Error { type_name, kind } => {
-                this.record(thread, OutcomeLabel::Error);
-                record_error(&this, thread, type_name, kind, Failure::OPAQUE);
+                let ns = this.record(thread, OutcomeLabel::Error);
+                record_error(&this, thread, ns, type_name, kind, Failure::OPAQUE);
             }
         }
     }
@@ -197,15 +199,17 @@ impl Call {
     pub fn finish_err(self, type_name: &'static str, kind: &'static str, failure: Failure<'_>) {
         let this = ManuallyDrop::new(self);
         let thread = thread_index();
-        this.record(thread, OutcomeLabel::Error);
-        record_error(&this, thread, type_name, kind, failure);
+        let ns = this.record(thread, OutcomeLabel::Error);
+        record_error(&this, thread, ns, type_name, kind, failure);
     }
 
+    /// Records the outcome and the duration, and returns the duration.
     #[inline]
-    fn record(&self, thread: usize, outcome: OutcomeLabel) {
+    fn record(&self, thread: usize, outcome: OutcomeLabel) -> u64 {
         let ns = clock::elapsed_ns(self.start);
         self.cells.record_duration(thread, ns);
         self.cells.bump(thread, |c| &c.outcomes[outcome as usize]);
+        ns
     }
 }
 
@@ -215,12 +219,12 @@ impl Call {
 fn record_error(
     call: &Call,
     thread: usize,
+    ns: u64,
     type_name: &'static str,
     kind: &'static str,
     failure: Failure<'_>,
 ) {
     call.cells.record_error(thread, type_name, kind);
-    let ns = clock::elapsed_ns(call.start);
     crate::errors::returned(call.site, type_name, kind, ns, failure);
 }
 
@@ -232,9 +236,9 @@ impl Drop for Call {
             SYNC | POLLING => OutcomeLabel::Panic,
             _ => OutcomeLabel::Cancelled,
         };
-        self.record(thread_index(), outcome);
+        let ns = self.record(thread_index(), outcome);
         if outcome == OutcomeLabel::Panic {
-            crate::errors::unwound(self.site, self.start, clock::elapsed_ns(self.start));
+            crate::errors::unwound(self.site, self.start, ns);
         }
     }
 }
