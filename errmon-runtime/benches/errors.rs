@@ -22,11 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use errmon_runtime::__private::{
-    Classify, Describe, DescribeAny as _, DescribeDebug as _, DescribeDisplay as _,
-    DescribeError as _, Failure, Kind, Meta, Outcome, Severity, Site, ViaAny as _,
-    ViaErrorKind as _, ViaResult as _,
-};
+use errmon_runtime::__private::{Classify, Describe, Failure, Kind, Meta, Outcome, Severity, Site};
 use errmon_runtime::errors::{self, ErrorSettings};
 
 #[derive(Debug)]
@@ -58,7 +54,13 @@ static SUCCEEDING: Site = Site::new(Meta {
 
 /// `#[monitored]` as it will expand, on a function that fails when `fail`.
 #[inline(never)]
+// As generated: the autoref specialisation needs every tier's trait in scope and the borrows.
+#[allow(unused_imports, clippy::needless_borrow)]
 fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
+    use errmon_runtime::__private::{
+        DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
+        ViaAny as _, ViaErrorKind as _, ViaResult as _,
+    };
     let call = site.enter();
     let out = if black_box(fail) { Err(Refused) } else { Ok(1) };
     match (&&&Classify(&out)).__errmon_outcome() {

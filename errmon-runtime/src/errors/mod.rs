@@ -12,7 +12,13 @@
 //! fingerprint of its parameterized message (`fingerprint`, `groups`, `users`) and kept in a
 //! bounded ring (`ring`). Panics come in through a chained hook (`panic`). Memory is bounded
 //! by construction: the ring, the group table, each group's users, samples and windows all
-//! have fixed caps, whatever the messages or users.
+//! have fixed caps, whatever the messages or users (a million distinct messages from a
+//! hundred thousand users leave about 1.2 MiB live; see `tests/bounded_errors.rs`).
+//!
+//! Unlike the counters, the tracker is one mutex: taken once by an error whose report is
+//! dropped and twice by one that is stored, never on the success path and never while user
+//! code runs. Threads failing at the same moment wait for each other there, for the few
+//! hundred nanoseconds each holds it.
 //!
 //! ```
 //! use errmon_runtime::context::Context;

@@ -1,14 +1,17 @@
 //! Panics as reports, through a hook that chains to the one installed before it.
 //!
-//! The hook never blocks and does no I/O: it notes the panic (payload, location, the request
-//! context, a backtrace when enabled) in a small table keyed by thread, giving up at once if
-//! another thread holds the table, and calls the previous hook (the default one prints the
+//! The hook does no I/O and does not wait for errmon's locks: it notes the panic (payload,
+//! location, the request context, a backtrace when enabled) in a small table keyed by thread,
+//! giving up at once (counted as `busy`) if another thread holds the table or the settings,
+//! and calls the previous hook (the default one prints the
 //! panic, as without errmon). The report is made on the way out: the innermost `#[monitored]`
 //! function the panic unwinds through claims the note and reports it under its name, with its
 //! call's duration. Outer instrumented functions see the note claimed and add no second report.
 //! With [`ErrorSettings::panics_anywhere`](super::ErrorSettings::panics_anywhere), notes that
 //! no function claimed within a second become reports without a function when
-//! [`errors()`](crate::errors()) is next read.
+//! [`errors()`](crate::errors()) is next read. With backtraces on, capturing one takes the
+//! standard library's backtrace lock, which another thread printing a panic's backtrace may
+//! hold: that is the one wait left, and only when backtraces are asked for.
 
 use std::any::Any;
 use std::sync::Mutex;
