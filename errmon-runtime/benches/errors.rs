@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use errmon_runtime::__private::{Classify, Describe, Failure, Kind, Meta, Outcome, Severity, Site};
+use errmon_runtime::__private::{
+    Classify, Describe, Failure, Kind, Meta, Outcome, Severity, SeverityOf, Site,
+};
 use errmon_runtime::errors::{self, ErrorSettings};
 
 #[derive(Debug)]
@@ -62,7 +64,7 @@ static SUCCEEDING: Site = Site::new(Meta {
 fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
     use errmon_runtime::__private::{
         DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
-        ViaAny as _, ViaErrorKind as _, ViaResult as _,
+        SeverityOfAny as _, SeverityOfKind as _, ViaAny as _, ViaErrorKind as _, ViaResult as _,
     };
     let call = site.enter();
     let out = if black_box(fail) { Err(Refused) } else { Ok(1) };
@@ -72,7 +74,9 @@ fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
             kind,
             Failure {
                 error: (&&&&Describe(&out)).__errmon_error(),
-                severity: Severity::Error,
+                severity: (&&SeverityOf(&out))
+                    .__errmon_severity()
+                    .unwrap_or(Severity::Error),
                 fields: &[],
             },
         ),

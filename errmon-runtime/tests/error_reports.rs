@@ -365,3 +365,43 @@ fn an_exhausted_retry_reports_its_attempts() {
     );
     assert_eq!(counts("flaky").unwrap().retries_exhausted, 1);
 }
+
+#[derive(Debug)]
+enum CacheError {
+    Miss,
+    Corrupt,
+}
+
+impl errmon_runtime::ErrorKind for CacheError {
+    fn error_kind(&self) -> &'static str {
+        match self {
+            CacheError::Miss => "miss",
+            CacheError::Corrupt => "corrupt",
+        }
+    }
+    fn error_severity(&self) -> Option<Severity> {
+        matches!(self, CacheError::Miss).then_some(Severity::Info)
+    }
+}
+
+#[test]
+fn an_error_may_set_its_own_severity_over_the_functions() {
+    fn cached(miss: bool) -> Result<(), CacheError> {
+        let call = site_by_hand!("cached").enter();
+        let out = Err(if miss {
+            CacheError::Miss
+        } else {
+            CacheError::Corrupt
+        });
+        finish_by_hand!(call, out, Severity::Warning, &[]);
+        out
+    }
+    let _ = cached(true);
+    let _ = cached(false);
+    let r = reports("cached");
+    assert_eq!((r[1].error_kind, r[1].severity), ("miss", Severity::Info));
+    assert_eq!(
+        (r[0].error_kind, r[0].severity),
+        ("corrupt", Severity::Warning)
+    );
+}

@@ -22,7 +22,7 @@ pub use classify::{Classify, ViaAny, ViaErrorKind, ViaResult, predicate_outcome}
 pub use inventory;
 pub use report::{
     Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, ErrorRef, Failure,
-    Severity,
+    Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 

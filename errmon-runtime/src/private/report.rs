@@ -10,12 +10,19 @@
 //!     Outcome::Ok => call.finish(Outcome::Ok),
 //!     Outcome::Error { type_name, kind } => call.finish_err(type_name, kind, Failure {
 //!         error: (&&&&Describe(&out)).__errmon_error(),
-//!         severity: Severity::Error,        // or the `severity = "..."` given
+//!         // The error's own severity (`ErrorKind::error_severity`), else the function's:
+//!         // `Severity::Error`, or the `severity = "..."` given.
+//!         severity: (&&SeverityOf(&out)).__errmon_severity().unwrap_or(Severity::Error),
 //!         fields: &[],                      // or `&[("order_id", &order.id)]` from `fields(..)`
 //!     }),
+//!     outcome => call.finish(outcome),
 //! }
 //! out
 //! ```
+//!
+//! with `DescribeError`, `DescribeDisplay`, `DescribeDebug`, `DescribeAny`, `SeverityOfKind`
+//! and `SeverityOfAny` imported `as _` next to the `Via*` traits, under
+//! `#[allow(unused_imports)]`.
 //!
 //! (`ok_if`/`error_if` produce the outcome with `predicate_outcome` and describe the value the
 //! same way.) The success path is what it was: `finish(Outcome::Ok)`. On the error path the
@@ -124,5 +131,39 @@ impl<R> DescribeAny for Describe<'_, R> {
     #[inline]
     fn __errmon_error(&self) -> ErrorRef<'_> {
         ErrorRef::Opaque
+    }
+}
+
+/// Finds the severity an error decides for itself: the generated code calls
+/// `(&&SeverityOf(&out)).__errmon_severity()`.
+#[derive(Debug)]
+pub struct SeverityOf<'a, R>(pub &'a R);
+
+/// `Err(e)` where `E: ErrorKind`: [`crate::ErrorKind::error_severity`].
+pub trait SeverityOfKind {
+    /// The error's own severity, if it has one.
+    fn __errmon_severity(&self) -> Option<Severity>;
+}
+
+impl<T, E: crate::ErrorKind> SeverityOfKind for &SeverityOf<'_, Result<T, E>> {
+    #[inline]
+    fn __errmon_severity(&self) -> Option<Severity> {
+        match self.0 {
+            Err(e) => e.error_severity(),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// Anything else has no opinion.
+pub trait SeverityOfAny {
+    /// `None`.
+    fn __errmon_severity(&self) -> Option<Severity>;
+}
+
+impl<R> SeverityOfAny for SeverityOf<'_, R> {
+    #[inline]
+    fn __errmon_severity(&self) -> Option<Severity> {
+        None
     }
 }

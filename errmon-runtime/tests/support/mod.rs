@@ -9,7 +9,8 @@ macro_rules! finish_by_hand {
         #[allow(unused_imports)]
         use ::errmon_runtime::__private::{
             DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
-            ViaAny as _, ViaErrorKind as _, ViaResult as _,
+            SeverityOfAny as _, SeverityOfKind as _, ViaAny as _, ViaErrorKind as _,
+            ViaResult as _,
         };
         match (&&&::errmon_runtime::__private::Classify(&$out)).__errmon_outcome() {
             ::errmon_runtime::__private::Outcome::Error { type_name, kind } => $call.finish_err(
@@ -17,7 +18,9 @@ macro_rules! finish_by_hand {
                 kind,
                 ::errmon_runtime::__private::Failure {
                     error: (&&&&::errmon_runtime::__private::Describe(&$out)).__errmon_error(),
-                    severity: $severity,
+                    severity: (&&::errmon_runtime::__private::SeverityOf(&$out))
+                        .__errmon_severity()
+                        .unwrap_or($severity),
                     fields: $fields,
                 },
             ),
