@@ -11,7 +11,7 @@ use super::report::{Report, Severity};
 pub const DEFAULT_RING_SIZE: usize = 1_000;
 /// Groups kept by default; errors of further groups fold into one `other` group.
 pub const DEFAULT_MAX_GROUPS: usize = 1_000;
-/// Reports one function may store per second by default (a burst of as many is allowed).
+/// Reports one function may store in each second by default.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 /// Reports the whole process may store per second by default before sampling starts.
 pub const DEFAULT_SAMPLE_ABOVE: u32 = 1_000;
@@ -179,17 +179,18 @@ impl ErrorSettings {
         self
     }
 
-    /// Reports one function may store per second, with a burst of as many (default 100);
-    /// `0` for no limit. Errors past it are counted, not formatted (drop reason
-    /// `rate_limited`).
+    /// Reports one function may store in each second of the clock (default 100); `0` for no
+    /// limit. Errors past it are counted, not formatted (drop reason `rate_limited`), and take
+    /// no lock.
     #[must_use = "a builder method returns the changed settings"]
     pub fn rate_limit(mut self, per_second: u32) -> Self {
         self.rate_limit = per_second;
         self
     }
 
-    /// Reports the whole process may store per second (default 1,000); `0` for no limit.
-    /// Under a flood past it, errors are counted and not formatted (drop reason `sampled`).
+    /// Reports the whole process may store in each second of the clock (default 1,000); `0`
+    /// for no limit. Under a flood past it, errors are counted and not formatted (drop reason
+    /// `sampled`), and take no lock.
     #[must_use = "a builder method returns the changed settings"]
     pub fn sample_above(mut self, per_second: u32) -> Self {
         self.sample_above = per_second;

@@ -6,7 +6,7 @@
 //! (an outage, when monitoring matters most) does not funnel through one shared lock or counter.
 //!
 //! Each error is also handed to the tracker (`tracker`) on its cold path: counted exactly by
-//! function, type, kind and severity and in 1/5/15-minute windows (`window`), then, unless
+//! function and severity and in 1/5/15-minute windows (`counters`, `window`), then, unless
 //! dropped before anything is formatted (the filter, a per-function rate limit, flood
 //! sampling; see [`ErrorSettings`]), formatted into a [`Report`] (`report`), grouped by the
 //! fingerprint of its parameterized message (`fingerprint`, `groups`, `users`) and kept in a
@@ -15,10 +15,10 @@
 //! have fixed caps, whatever the messages or users (a million distinct messages from a
 //! hundred thousand users leave about 1.2 MiB live; see `tests/bounded_errors.rs`).
 //!
-//! Unlike the counters, the tracker is one mutex: taken once by an error whose report is
-//! dropped and twice by one that is stored, never on the success path and never while user
-//! code runs. Threads failing at the same moment wait for each other there, for the few
-//! hundred nanoseconds each holds it.
+//! Counting and the decision to drop take no lock (`counters`): threads failing in the same
+//! function at once share a few atomic counters. A report that is stored takes one mutex,
+//! once, to enter its group and the ring; the rate limit and sampling bound how often that
+//! happens (by default 100 reports per function and 1,000 per process each second).
 //!
 //! ```
 //! use errmon_runtime::context::Context;
@@ -46,6 +46,7 @@
 //! ```
 
 mod config;
+mod counters;
 mod fingerprint;
 mod groups;
 mod json;
@@ -99,7 +100,7 @@ pub fn configure(settings: ErrorSettings) -> Result<(), SettingsError> {
     allow(dead_code, reason = "exported with the exporter")
 )]
 pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
-    tracker::lock().dropped_totals()
+    tracker::dropped_totals()
 }
 
 /// The error path of a `#[monitored]` call of `site` that ran `duration_ns`.

@@ -1,12 +1,14 @@
 //! [`ErrorsSnapshot`]: what [`crate::errors()`] returns, built from the tracker in one pass.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::SystemTime;
 
+use super::counters::{self, SampleRing, TOTALS};
 use super::groups::OTHER_FINGERPRINT;
 use super::report::{Report, Severity};
 use super::time::unix_ms;
-use super::tracker::{self, Samples};
-use super::window::{INTERVAL_MS, WINDOWS_SECS, Window};
+use super::tracker;
+use super::window::{INTERVAL_MS, WINDOWS_SECS};
 use crate::registry;
 
 /// Why an error got no stored report. Every drop is counted
@@ -241,8 +243,7 @@ pub struct ErrorsSnapshot {
     pub recent: Vec<Report>,
 }
 
-fn rates(window: &Window, samples: Option<(&Samples, u64, u64)>, now: u64) -> [Rate; 3] {
-    let counts = window.counts(now);
+fn rates(counts: [u64; 3], samples: Option<(&SampleRing, u64, u64)>, now: u64) -> [Rate; 3] {
     let interval = now / INTERVAL_MS;
     std::array::from_fn(|i| {
         let secs = WINDOWS_SECS[i];
@@ -257,6 +258,13 @@ fn rates(window: &Window, samples: Option<(&Samples, u64, u64)>, now: u64) -> [R
     })
 }
 
+fn tally<K: PartialEq>(counts: &mut Vec<(K, u64)>, key: K, n: u64) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some(e) => e.1 += n,
+        None => counts.push((key, n)),
+    }
+}
+
 fn sorted<K: Ord>(mut v: Vec<(K, u64)>) -> Vec<(K, u64)> {
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
@@ -269,51 +277,59 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
     super::panic::sweep(now, settings.panics_anywhere);
     // Read before the lock: it walks the registry.
     let finished_all = tracker::finished_everywhere();
-    let st = tracker::lock();
     let since_ms = query.since.map(unix_ms);
     let wanted = |function: &str| query.function.as_deref().is_none_or(|f| f == function);
 
-    let mut by_function: Vec<FunctionErrors> = st
-        .functions
-        .values()
-        .filter(|f| wanted(f.site.map_or("", |s| s.meta().function)))
-        .map(|f| {
-            let (function, module) = f
-                .site
-                .map_or(("", ""), |s| (s.meta().function, s.meta().module));
-            let finished = f.site.map(|s| s.snapshot().outcomes.iter().sum::<u64>());
-            FunctionErrors {
-                function,
-                module,
-                errors: f.errors,
-                panics: f.panics,
-                retries_exhausted: f.exhausted,
-                first_seen_ms: f.first_ms,
-                last_seen_ms: f.last_ms,
-                rates: rates(&f.window, finished.map(|n| (&f.samples, f.errors, n)), now),
+    // Returned errors by type and kind come from their sites' error tables, which count
+    // exactly the errors the tracker counts; panics and exhaustions from the tracker.
+    let mut by_type: Vec<(String, u64)> = Vec::new();
+    let mut by_kind: Vec<(&'static str, u64)> = Vec::new();
+    let mut by_function: Vec<FunctionErrors> = Vec::new();
+    for f in counters::functions() {
+        let Some((first_seen_ms, last_seen_ms)) = f.span() else {
+            continue;
+        };
+        if let Some(site) = f.site {
+            for (t, k, n) in site.error_series() {
+                tally(&mut by_type, registry::short_type_name(t), n);
+                tally(&mut by_kind, k, n);
             }
-        })
-        .collect();
+        }
+        let (function, module) = f
+            .site
+            .map_or(("", ""), |s| (s.meta().function, s.meta().module));
+        if !wanted(function) {
+            continue;
+        }
+        let errors = f.errors.load(Relaxed);
+        let finished = f.site.map(|s| s.snapshot().outcomes.iter().sum::<u64>());
+        by_function.push(FunctionErrors {
+            function,
+            module,
+            errors,
+            panics: f.panics.load(Relaxed),
+            retries_exhausted: f.exhausted.load(Relaxed),
+            first_seen_ms,
+            last_seen_ms,
+            rates: rates(
+                f.window.counts(now),
+                finished.map(|n| (&f.samples, errors, n)),
+                now,
+            ),
+        });
+    }
     by_function.sort_by(|a, b| {
         (b.errors + b.panics + b.retries_exhausted)
             .cmp(&(a.errors + a.panics + a.retries_exhausted))
             .then_with(|| (a.function, a.module).cmp(&(b.function, b.module)))
     });
 
-    let mut by_type: Vec<(String, u64)> = Vec::new();
+    let st = tracker::lock();
     for &(t, n) in st.types.values() {
-        let short = registry::short_type_name(t);
-        match by_type.iter_mut().find(|(s, _)| *s == short) {
-            Some(e) => e.1 += n,
-            None => by_type.push((short, n)),
-        }
+        tally(&mut by_type, registry::short_type_name(t), n);
     }
-    let mut by_kind: Vec<(&'static str, u64)> = Vec::new();
     for &(k, n) in st.kinds.values() {
-        match by_kind.iter_mut().find(|(s, _)| *s == k) {
-            Some(e) => e.1 += n,
-            None => by_kind.push((k, n)),
-        }
+        tally(&mut by_kind, k, n);
     }
 
     let mut groups: Vec<Group> = st
@@ -344,7 +360,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
                 users,
                 users_estimated,
                 samples: g.samples.clone(),
-                rates: rates(&g.window, None, now),
+                rates: rates(g.window.counts(now), None, now),
             }
         })
         .collect();
@@ -367,31 +383,29 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         .map(|r| (**r).clone())
         .collect();
 
-    let mut dropped: Vec<(DropReason, u64)> = DropReason::ALL
-        .iter()
-        .map(|&r| (r, st.dropped[r as usize]))
-        .collect();
-    dropped[DropReason::Busy as usize].1 +=
-        super::panic::BUSY.load(std::sync::atomic::Ordering::Relaxed);
+    let dropped = tracker::dropped_totals().to_vec();
+    let all = &TOTALS.all;
+    let errors = all.errors.load(Relaxed);
+    let span = all.span();
 
     ErrorsSnapshot {
         generated_ms: now,
         totals: Totals {
-            errors: st.errors,
-            panics: st.panics,
-            retries_exhausted: st.exhausted,
+            errors,
+            panics: all.panics.load(Relaxed),
+            retries_exhausted: all.exhausted.load(Relaxed),
             reports_stored: st.stored,
             dropped,
             groups: st.groups.len(),
             groups_folded: st.groups.folded,
         },
-        first_seen_ms: st.first_ms,
-        last_seen_ms: st.last_ms,
+        first_seen_ms: span.map(|(first, _)| first),
+        last_seen_ms: span.map(|(_, last)| last),
         first_error: st.first_report.as_deref().cloned(),
         last_error: st.last_report.as_deref().cloned(),
         rates: rates(
-            &st.window,
-            Some((&st.samples, st.errors, finished_all)),
+            all.window.counts(now),
+            Some((&all.samples, errors, finished_all)),
             now,
         ),
         by_function,
@@ -399,7 +413,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         by_kind: sorted(by_kind),
         by_severity: Severity::ALL
             .iter()
-            .map(|&s| (s, st.severities[s as usize]))
+            .map(|&s| (s, TOTALS.severities[s as usize].load(Relaxed)))
             .collect(),
         top_groups: groups,
         recent,

@@ -1,28 +1,29 @@
 //! The process-wide error tracker: what every error, panic and retry exhaustion goes through,
 //! on the thread where it happened.
 //!
-//! An event is first counted (totals, by function, type, kind and severity, rate windows:
-//! always exact), then the cheap decisions are made (the filter hook, the per-function rate
-//! limit, flood sampling), and only an event that will be kept is formatted, scrubbed,
-//! grouped and stored. The state sits behind one mutex taken twice per stored report, never
-//! while user code (the hooks, `Display` impls) runs, and never on the success path.
+//! An event is first counted (totals, by function and severity, rate windows: always exact)
+//! and checked against the filter hook, the per-function rate limit and flood sampling, all
+//! without a lock (`counters`). Only an event that will be kept is then formatted, scrubbed,
+//! grouped and stored, under one mutex taken once per stored report, never while user code
+//! (the hooks, `Display` impls) runs, and never on the success path.
 //!
 //! Nothing here reads a thread-local that can be gone: the maps hash with a fixed hasher (not
 //! `RandomState`, whose seed is a thread-local), and the clock is `SystemTime`.
 
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
+use super::counters::{self, FnCounters, TOTALS};
 use super::fingerprint::{fingerprint, parameterize};
 use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
 use super::report::{ErrorRef, Report, Severity};
 use super::ring::Ring;
 use super::snapshot::DropReason;
 use super::time::unix_ms;
-use super::window::{INTERVAL_MS, SLOTS, Window};
+use super::window::{INTERVAL_MS, SLOTS};
 use crate::context::{self, Context};
 use crate::registry::{self, Kind, Site};
 
@@ -60,33 +61,6 @@ pub(crate) struct Event<'a> {
     pub(crate) panic: Option<PanicDetails>,
 }
 
-/// A token bucket, in reports per second with a burst of as many.
-#[derive(Debug, Default)]
-struct Bucket {
-    tokens: Option<f64>,
-    last_ms: u64,
-}
-
-impl Bucket {
-    fn take(&mut self, per_second: u32, now_ms: u64) -> bool {
-        if per_second == 0 {
-            return true;
-        }
-        let cap = f64::from(per_second);
-        let tokens = match self.tokens {
-            None => cap,
-            Some(t) => {
-                let elapsed = now_ms.saturating_sub(self.last_ms) as f64;
-                (t + elapsed * cap / 1000.0).min(cap)
-            }
-        };
-        self.last_ms = self.last_ms.max(now_ms);
-        let keep = tokens >= 1.0;
-        self.tokens = Some(if keep { tokens - 1.0 } else { tokens });
-        keep
-    }
-}
-
 /// A reading of cumulative counters at the start of an interval, for error ratios.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sample {
@@ -97,14 +71,10 @@ pub(crate) struct Sample {
 
 /// Samples of the last 15 minutes, one per interval at most.
 #[derive(Debug, Default)]
-pub(crate) struct Samples(std::collections::VecDeque<Sample>);
+pub(crate) struct Samples(pub(crate) std::collections::VecDeque<Sample>);
 
 impl Samples {
-    fn needs(&self, interval: u64) -> bool {
-        self.0.back().is_none_or(|s| s.interval < interval)
-    }
-
-    fn push(&mut self, s: Sample) {
+    pub(crate) fn push(&mut self, s: Sample) {
         if self.0.len() > SLOTS {
             self.0.pop_front();
         }
@@ -129,40 +99,18 @@ impl Samples {
     }
 }
 
-/// Counts of one function.
-#[derive(Debug)]
-pub(crate) struct FunctionStats {
-    pub(crate) site: Option<&'static Site>,
-    pub(crate) errors: u64,
-    pub(crate) panics: u64,
-    pub(crate) exhausted: u64,
-    pub(crate) first_ms: u64,
-    pub(crate) last_ms: u64,
-    pub(crate) window: Window,
-    pub(crate) samples: Samples,
-    bucket: Bucket,
-}
-
+/// What is kept of stored reports; counting is in `counters`, without this lock.
 pub(crate) struct State {
     pub(crate) settings: Arc<ErrorSettings>,
-    pub(crate) errors: u64,
-    pub(crate) panics: u64,
-    pub(crate) exhausted: u64,
     pub(crate) stored: u64,
-    pub(crate) dropped: [u64; DropReason::ALL.len()],
-    pub(crate) first_ms: Option<u64>,
-    pub(crate) last_ms: Option<u64>,
     pub(crate) first_report: Option<Arc<Report>>,
     pub(crate) last_report: Option<Arc<Report>>,
-    pub(crate) functions: IdentityMap<usize, FunctionStats>,
+    /// Types and kinds of panics and exhausted retries; returned errors are counted by type
+    /// and kind in their sites' error tables.
     pub(crate) types: IdentityMap<usize, (&'static str, u64)>,
     pub(crate) kinds: IdentityMap<usize, (&'static str, u64)>,
-    pub(crate) severities: [u64; Severity::ALL.len()],
-    pub(crate) window: Window,
-    pub(crate) samples: Samples,
     pub(crate) ring: Ring,
     pub(crate) groups: Groups,
-    sampler: Bucket,
 }
 
 fn initial_settings() -> ErrorSettings {
@@ -176,25 +124,21 @@ static STATE: LazyLock<Mutex<State>> = LazyLock::new(|| {
     Mutex::new(State {
         ring: Ring::new(settings.ring_size),
         settings,
-        errors: 0,
-        panics: 0,
-        exhausted: 0,
         stored: 0,
-        dropped: [0; DropReason::ALL.len()],
-        first_ms: None,
-        last_ms: None,
         first_report: None,
         last_report: None,
-        functions: IdentityMap::default(),
         types: IdentityMap::default(),
         kinds: IdentityMap::default(),
-        severities: [0; Severity::ALL.len()],
-        window: Window::default(),
-        samples: Samples::default(),
         groups: Groups::default(),
-        sampler: Bucket::default(),
     })
 });
+
+/// The settings the counting half reads, as atomics: no lock before a report is known to be
+/// kept.
+static RATE_LIMIT: AtomicU32 = AtomicU32::new(super::config::DEFAULT_RATE_LIMIT);
+static SAMPLE_ABOVE: AtomicU32 = AtomicU32::new(super::config::DEFAULT_SAMPLE_ABOVE);
+/// Whether the settings' clock is not `SystemTime::now` (tests), so it must be read from them.
+static CUSTOM_CLOCK: AtomicBool = AtomicBool::new(false);
 
 /// The settings, readable without the state's lock (the filter runs before it is taken).
 static SETTINGS: LazyLock<RwLock<Arc<ErrorSettings>>> =
@@ -219,19 +163,29 @@ pub(crate) fn now_ms(settings: &ErrorSettings) -> u64 {
     unix_ms((settings.clock)())
 }
 
+/// [`now_ms`] without reading the settings unless a clock was injected.
+fn now_fast() -> u64 {
+    if CUSTOM_CLOCK.load(Relaxed) {
+        now_ms(&settings())
+    } else {
+        unix_ms(std::time::SystemTime::now())
+    }
+}
+
 /// Applies new settings. Reports and groups recorded so far stay (the ring keeps its newest
 /// reports when it shrinks).
 pub(crate) fn configure(settings: ErrorSettings) {
     let settings = Arc::new(settings);
     HAS_FILTER.store(settings.filter.is_some(), Relaxed);
+    RATE_LIMIT.store(settings.rate_limit, Relaxed);
+    SAMPLE_ABOVE.store(settings.sample_above, Relaxed);
+    // Compared by address: the default is the one function that needs no settings read.
+    let system: fn() -> std::time::SystemTime = std::time::SystemTime::now;
+    CUSTOM_CLOCK.store(!std::ptr::fn_addr_eq(settings.clock, system), Relaxed);
     *SETTINGS.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&settings);
     let mut st = lock();
     st.ring.resize(settings.ring_size);
     st.settings = settings;
-}
-
-fn site_key(site: Option<&'static Site>) -> usize {
-    site.map_or(0, |s| std::ptr::from_ref(s) as usize)
 }
 
 /// Finished calls of a monitored site so far.
@@ -248,98 +202,77 @@ pub(crate) fn finished_everywhere() -> u64 {
         .sum()
 }
 
-impl State {
-    /// Counts the event, then decides whether it gets a report, given the filter's answer.
-    fn count_and_admit(
-        &mut self,
-        ev: &Event<'_>,
-        filtered: bool,
-        now: u64,
-    ) -> Result<(), DropReason> {
-        let interval = now / INTERVAL_MS;
-        match ev.what {
-            What::Error => {
-                if self.samples.needs(interval) {
-                    // This call has finished already; its error is counted just below.
-                    let s = Sample {
-                        interval,
-                        finished: finished_everywhere().saturating_sub(1),
-                        errors: self.errors,
-                    };
-                    self.samples.push(s);
-                }
-                self.errors += 1;
-                self.window.add(now);
-            }
-            What::Panic => self.panics += 1,
-            What::Exhausted => self.exhausted += 1,
-        }
-        self.first_ms = Some(self.first_ms.map_or(now, |t| t.min(now)));
-        self.last_ms = Some(self.last_ms.map_or(now, |t| t.max(now)));
-        self.severities[ev.severity as usize] += 1;
-        let tally = |map: &mut IdentityMap<usize, (&'static str, u64)>, s: &'static str| {
-            map.entry(s.as_ptr() as usize).or_insert((s, 0)).1 += 1;
-        };
-        // Keyed by address: each is a `&'static str` from the code (type names, kind names),
-        // so the number of keys is bounded by the program.
-        tally(&mut self.types, ev.type_name);
-        tally(&mut self.kinds, ev.kind);
-        let f = self
-            .functions
-            .entry(site_key(ev.site))
-            .or_insert_with(|| FunctionStats {
-                site: ev.site,
-                errors: 0,
-                panics: 0,
-                exhausted: 0,
-                first_ms: now,
-                last_ms: now,
-                window: Window::default(),
-                samples: Samples::default(),
-                bucket: Bucket::default(),
+/// Counts an event, without a lock (but for the rare types of panics and exhaustions).
+fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
+    let interval = now / INTERVAL_MS;
+    let all = &TOTALS.all;
+    match ev.what {
+        What::Error => {
+            // The call has finished already; its error is counted just below.
+            all.samples.sample(interval, || {
+                (
+                    finished_everywhere().saturating_sub(1),
+                    all.errors.load(Relaxed),
+                )
             });
-        f.first_ms = f.first_ms.min(now);
-        f.last_ms = f.last_ms.max(now);
-        match ev.what {
-            What::Error => {
-                if let Some(site) = ev.site.filter(|_| f.samples.needs(interval)) {
-                    f.samples.push(Sample {
-                        interval,
-                        finished: finished(site).saturating_sub(1),
-                        errors: f.errors,
-                    });
-                }
-                f.errors += 1;
-                f.window.add(now);
+            all.errors.fetch_add(1, Relaxed);
+            all.window.add(now);
+            if let Some(site) = ev.site {
+                f.samples.sample(interval, || {
+                    (finished(site).saturating_sub(1), f.errors.load(Relaxed))
+                });
             }
-            What::Panic => f.panics += 1,
-            What::Exhausted => f.exhausted += 1,
+            f.errors.fetch_add(1, Relaxed);
+            f.window.add(now);
         }
-        if filtered {
-            return Err(DropReason::Filtered);
+        What::Panic | What::Exhausted => {
+            let (total, own) = if ev.what == What::Panic {
+                (&all.panics, &f.panics)
+            } else {
+                (&all.exhausted, &f.exhausted)
+            };
+            total.fetch_add(1, Relaxed);
+            own.fetch_add(1, Relaxed);
+            let tally = |map: &mut IdentityMap<usize, (&'static str, u64)>, s: &'static str| {
+                map.entry(s.as_ptr() as usize).or_insert((s, 0)).1 += 1;
+            };
+            // Keyed by address: each is a `&'static str` from the code (type names, kind
+            // names), so the number of keys is bounded by the program.
+            let mut st = lock();
+            tally(&mut st.types, ev.type_name);
+            tally(&mut st.kinds, ev.kind);
         }
-        let (rate, flood) = (self.settings.rate_limit, self.settings.sample_above);
-        if !f.bucket.take(rate, now) {
-            return Err(DropReason::RateLimited);
-        }
-        if !self.sampler.take(flood, now) {
-            return Err(DropReason::Sampled);
-        }
-        Ok(())
     }
+    all.seen(now);
+    f.seen(now);
+    TOTALS.severities[ev.severity as usize].fetch_add(1, Relaxed);
+}
 
-    /// Reports dropped so far by reason, with the panic hook's `busy` ones.
-    pub(crate) fn dropped_totals(&self) -> [(DropReason, u64); DropReason::ALL.len()] {
-        let busy = super::panic::BUSY.load(std::sync::atomic::Ordering::Relaxed);
-        DropReason::ALL.map(|r| {
-            let extra = if r == DropReason::Busy { busy } else { 0 };
-            (r, self.dropped[r as usize] + extra)
-        })
+/// Whether a counted event gets a report.
+fn admit(f: &FnCounters, filtered: bool, now: u64) -> Result<(), DropReason> {
+    if filtered {
+        return Err(DropReason::Filtered);
     }
+    if !f.gate.admit(RATE_LIMIT.load(Relaxed), now) {
+        return Err(DropReason::RateLimited);
+    }
+    if !TOTALS.sampler.admit(SAMPLE_ABOVE.load(Relaxed), now) {
+        return Err(DropReason::Sampled);
+    }
+    Ok(())
+}
 
-    pub(crate) fn drop_report(&mut self, why: DropReason) {
-        self.dropped[why as usize] += 1;
-    }
+pub(crate) fn drop_report(why: DropReason) {
+    TOTALS.dropped[why as usize].fetch_add(1, Relaxed);
+}
+
+/// Reports dropped so far by reason, with the panic hook's `busy` ones.
+pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
+    let busy = super::panic::BUSY.load(Relaxed);
+    DropReason::ALL.map(|r| {
+        let extra = if r == DropReason::Busy { busy } else { 0 };
+        (r, TOTALS.dropped[r as usize].load(Relaxed) + extra)
+    })
 }
 
 /// A user hook, run so that its panic cannot escape into the application's error path.
@@ -369,24 +302,20 @@ pub(crate) fn record(ev: Event<'_>) {
             };
             !guarded(|| keep(&head)).unwrap_or(false)
         });
-    let (settings, now) = {
-        let mut st = lock();
-        let now = ev
-            .panic
-            .as_ref()
-            .map_or_else(|| now_ms(&st.settings), |p| p.unix_ms);
-        if let Err(why) = st.count_and_admit(&ev, filtered, now) {
-            st.drop_report(why);
-            return;
-        }
-        (Arc::clone(&st.settings), now)
-    };
+    let now = ev.panic.as_ref().map_or_else(now_fast, |p| p.unix_ms);
+    let f = counters::function(ev.site);
+    count(f, &ev, now);
+    if let Err(why) = admit(f, filtered, now) {
+        drop_report(why);
+        return;
+    }
+    let settings = settings();
     let Some(mut report) = build(&ev, &settings, function, module, now) else {
         return;
     };
     if let Some(scrub) = &settings.scrub {
         if !guarded(|| scrub(&mut report)).unwrap_or(false) {
-            lock().drop_report(DropReason::Scrubbed);
+            drop_report(DropReason::Scrubbed);
             return;
         }
     }
@@ -508,17 +437,6 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buckets_refill_at_their_rate() {
-        let mut b = Bucket::default();
-        let kept = (0..10).filter(|_| b.take(5, 1_000)).count();
-        assert_eq!(kept, 5);
-        // 200 ms later one more token.
-        assert!(b.take(5, 1_200));
-        assert!(!b.take(5, 1_200));
-        assert!(Bucket::default().take(0, 0));
-    }
 
     #[test]
     fn ratios_read_from_the_oldest_sample_in_the_window() {
