@@ -280,8 +280,8 @@ fn guarded<R>(hook: impl FnOnce() -> R) -> Option<R> {
     catch_unwind(AssertUnwindSafe(hook)).ok()
 }
 
-/// Whether the settings have a filter, so the error path reads them before taking the lock
-/// only when it must.
+/// Whether the settings have a filter, so that an error whose report is dropped reads the
+/// settings only when there is one.
 static HAS_FILTER: AtomicBool = AtomicBool::new(false);
 
 /// Counts an event and, if it is kept, stores its report.
@@ -310,6 +310,7 @@ pub(crate) fn record(ev: Event<'_>) {
         return;
     }
     let settings = settings();
+    // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
     let Some(mut report) = build(&ev, &settings, function, module, now) else {
         return;
     };
