@@ -137,6 +137,18 @@ fn severity_and_fields_from_the_expansion_are_recorded() {
     let r = &reports("reserve")[0];
     assert_eq!(r.severity, Severity::Warning);
     assert_eq!(r.fields, [("order_id".to_owned(), "4411".to_owned())]);
+    // A field of the function replaces the context's field of the same name.
+    let ctx = Context::new()
+        .with_field("order_id", "from-context")
+        .with_field("tenant", "acme");
+    let _ = ctx.scope(|| reserve(7));
+    let r = &reports("reserve")[0];
+    let fields: Vec<(&str, &str)> = r
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(fields, [("order_id", "7"), ("tenant", "acme")]);
     let snap = errmon_runtime::errors();
     let warnings = snap
         .by_severity

@@ -374,7 +374,11 @@ fn build(
         .unwrap_or_default();
     for &(k, v) in ev.fields {
         let v = guarded(|| super::report::capped(v, crate::context::MAX_FIELD_VALUE))?;
-        fields.push((k.to_owned(), v));
+        // The function's own field wins over the context's of the same name: one key each.
+        match fields.iter_mut().find(|(name, _)| name == k) {
+            Some(f) => f.1 = v,
+            None => fields.push((k.to_owned(), v)),
+        }
     }
     let backtrace = match &ev.panic {
         Some(p) => p.backtrace.as_ref().map(ToString::to_string),
