@@ -9,6 +9,10 @@
 //!   grouped and stored in the ring (no rate limit, no sampling, no log subscriber);
 //! - `error_path/dropped`: the same error past the per-function rate limit: counted, and
 //!   dropped before any formatting;
+//! - `bounded/distinct`: every error with a message no placeholder folds and a user of its
+//!   own (a new group until the table is full, then `other` and its user sketch), everything
+//!   formatted and stored; after it, the process's resident memory before and after is
+//!   printed, a figure that stays flat however many millions of iterations criterion runs;
 //! - `ok_path/alone` and `ok_path/beside_errors`: a successful `#[monitored]` call, alone and
 //!   while another thread records errors as fast as it can. Both are timed in the measuring
 //!   thread's own CPU time (on Unix), so that on a machine with fewer free cores than threads
@@ -121,6 +125,81 @@ fn ok_calls(iters: u64) -> Duration {
     thread_cpu() - start
 }
 
+/// A message no placeholder folds: `n` spelled in letters.
+struct Distinct(u64);
+impl fmt::Debug for Distinct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut n = self.0;
+        f.write_str("failure ")?;
+        loop {
+            f.write_str(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"][(n % 10) as usize])?;
+            n /= 10;
+            if n == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+static INGEST: Site = Site::new(Meta {
+    function: "ingest",
+    module: module_path!(),
+    file: file!(),
+    line: line!(),
+    kind: Kind::Monitored,
+    labels: &[],
+});
+
+#[inline(never)]
+fn ingest(n: u64) -> Result<(), Distinct> {
+    let call = INGEST.enter();
+    let out = Err(Distinct(n));
+    if let Outcome::Error { type_name, kind } =
+        errmon_runtime::__private::predicate_outcome(&out, true, "distinct")
+    {
+        call.finish_err(
+            type_name,
+            kind,
+            Failure {
+                error: errmon_runtime::__private::ErrorRef::Debug(&out),
+                severity: Severity::Error,
+                fields: &[],
+            },
+        );
+    }
+    out
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn bounded(c: &mut Criterion) {
+    let mut g = c.benchmark_group("bounded");
+    errors::configure(ErrorSettings::default().rate_limit(0).sample_above(0)).unwrap();
+    let before = rss_kib();
+    let mut n = 0u64;
+    g.bench_function("distinct", |b| {
+        b.iter(|| {
+            n += 1;
+            errmon_runtime::context::Context::from_request_id(Some("bench"))
+                .with_user_id(format!("user-{}", n % 100_000))
+                .scope(|| ingest(n))
+        })
+    });
+    g.finish();
+    eprintln!(
+        "bounded/distinct: {n} distinct messages; resident memory {before} KiB before, {} KiB after",
+        rss_kib()
+    );
+}
+
 fn ok_path(c: &mut Criterion) {
     let mut g = c.benchmark_group("ok_path");
     g.bench_function("alone", |b| b.iter_custom(ok_calls));
@@ -146,6 +225,6 @@ criterion_group! {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_millis(2500))
         .sample_size(30);
-    targets = error_path, ok_path
+    targets = error_path, bounded, ok_path
 }
 criterion_main!(benches);
