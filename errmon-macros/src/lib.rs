@@ -118,7 +118,7 @@ pub fn count_calls(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(render("home"), "HOME");
 /// let site = errmon_runtime::sites::all()
 ///     .into_iter()
-///     .find(|s| s.meta().function == "render")
+///     .find(|s| s.meta().function == "render" && s.meta().module == module_path!())
 ///     .unwrap();
 /// assert_eq!(site.meta().labels, [("tier", "gold")]);
 /// assert_eq!(site.snapshot().count(), 1);
@@ -304,7 +304,10 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// let retry_site = errmon_runtime::sites::all()
 ///     .into_iter()
-///     .find(|s| s.meta().function == "fetch" && s.meta().kind == errmon_runtime::sites::Kind::Retry)
+///     .find(|s| {
+///         let m = s.meta();
+///         m.function == "fetch" && m.module == module_path!() && m.kind == errmon_runtime::sites::Kind::Retry
+///     })
 ///     .unwrap();
 /// assert_eq!(retry_site.snapshot().retries, 2);
 /// # drop(remote());

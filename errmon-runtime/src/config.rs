@@ -53,6 +53,7 @@ pub struct Config {
     pub(crate) capture_facade: bool,
     pub(crate) bearer_token: Option<Secret>,
     facade_buckets: Vec<(MetricMatch, Vec<f64>)>,
+    errors: Option<crate::errors::ErrorSettings>,
 }
 
 /// A secret that `Debug` does not show, so printing a `Config` does not leak it.
@@ -74,6 +75,7 @@ impl Default for Config {
             capture_facade: true,
             bearer_token: None,
             facade_buckets: Vec::new(),
+            errors: None,
         }
     }
 }
@@ -141,6 +143,12 @@ pub struct Settings {
     pub(crate) bearer_token: Option<Secret>,
     #[cfg(feature = "server")]
     pub(crate) listen: String,
+    /// Error tracking's settings, applied when installing; `None` keeps the current ones.
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(dead_code, reason = "applied by install()")
+    )]
+    pub(crate) errors: Option<crate::errors::ErrorSettings>,
 }
 
 impl Config {
@@ -149,7 +157,8 @@ impl Config {
     /// - `ERRMON_DURATION_BUCKETS`: bucket bounds in seconds, comma-separated (`0.01,0.1,1`);
     /// - `ERRMON_LABELS`: constant labels, comma-separated (`service=api,region=eu`);
     /// - `ERRMON_CAPTURE_FACADE`: `true` or `false`, see [`Config::capture_facade`];
-    /// - `ERRMON_BEARER_TOKEN`: see [`Config::bearer_token`].
+    /// - `ERRMON_BEARER_TOKEN`: see [`Config::bearer_token`];
+    /// - `ERRMON_BACKTRACE`: `1` or `0`, see [`ErrorSettings::backtraces`](crate::errors::ErrorSettings::backtraces).
     ///
     /// ```
     /// let config = errmon_runtime::Config::from_env()?;
@@ -205,7 +214,31 @@ impl Config {
                 }
             };
         }
+        if var("ERRMON_BACKTRACE").is_some() {
+            let errors = self.errors.take().unwrap_or_default();
+            self.errors = Some(
+                errors
+                    .apply_env(&var)
+                    .map_err(|e| ConfigError::new(e.to_string()))?,
+            );
+        }
         Ok(self)
+    }
+
+    /// Error tracking's settings (ring size, group cap, rate limits, backtraces, the filter
+    /// and scrub hooks), applied by [`Config::install`]; replaces what `ERRMON_BACKTRACE` set.
+    ///
+    /// ```
+    /// use errmon_runtime::{Config, errors::ErrorSettings};
+    ///
+    /// let config = Config::default().errors(ErrorSettings::default().ring_size(5_000));
+    /// assert!(config.validate().is_ok());
+    /// assert!(Config::default().errors(ErrorSettings::default().ring_size(0)).validate().is_err());
+    /// ```
+    #[must_use = "a builder method returns the changed Config; use it (chain `.install()`)"]
+    pub fn errors(mut self, settings: crate::errors::ErrorSettings) -> Self {
+        self.errors = Some(settings);
+        self
     }
 
     /// Where the endpoint listens: `host:port`, resolved when installing. Port `0` picks a free
@@ -307,6 +340,9 @@ impl Config {
         let buckets = duration_buckets(&self.buckets)?;
         self.check_const_labels()?;
         check_token(self.bearer_token.as_ref())?;
+        if let Some(e) = &self.errors {
+            e.validate().map_err(|e| ConfigError::new(e.to_string()))?;
+        }
         let mut facade_buckets = Vec::with_capacity(self.facade_buckets.len() + 1);
         for (metric, bounds) in &self.facade_buckets {
             check_facade_bounds(metric, bounds)?;
@@ -328,6 +364,7 @@ impl Config {
             bearer_token: self.bearer_token.clone(),
             #[cfg(feature = "server")]
             listen: self.listen.clone(),
+            errors: self.errors.clone(),
         })
     }
 

@@ -10,7 +10,8 @@
 
 #[cfg(feature = "exporter")]
 mod config;
-mod errors;
+pub mod context;
+pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
 #[cfg(feature = "server")]
@@ -38,6 +39,9 @@ pub use install::InstallGuard;
 /// serving errmon's metrics and whatever the application records through the `metrics` facade.
 /// Equivalent to `Config::from_env()?.install()`.
 ///
+/// Also installs errmon's panic hook ([`errors::install_panic_hook`]), chained to the one
+/// installed before, so panics in instrumented functions become error reports.
+///
 /// Calls made before `install` are kept and served. A second `install` while the first guard is
 /// alive, a port in use or a bad address is an `Err`, never a panic.
 ///
@@ -49,6 +53,26 @@ pub use install::InstallGuard;
 #[cfg(feature = "server")]
 pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
+}
+
+/// A snapshot of the errors of the process: totals, counts by function, type, kind and
+/// severity, the first and the last error, the top groups, the newest reports and the rates
+/// over 1, 5 and 15 minutes. [`errors::errors_with`] takes a [`errors::Query`];
+/// [`ErrorsSnapshot::to_json`](errors::ErrorsSnapshot::to_json) is what `GET /errors` serves.
+///
+/// ```
+/// #[errmon_runtime::monitored]
+/// fn parse_amount(s: &str) -> Result<u64, std::num::ParseIntError> {
+///     s.parse()
+/// }
+///
+/// let _ = parse_amount("12x");
+/// let snap = errmon_runtime::errors();
+/// let f = snap.by_function.iter().find(|f| f.function == "parse_amount").unwrap();
+/// assert_eq!(f.errors, 1);
+/// ```
+pub fn errors() -> errors::ErrorsSnapshot {
+    errors::errors_with(&errors::Query::default())
 }
 
 /// Introspection of the sites errmon knows, for custom exporters and tests: read-only views of
@@ -66,7 +90,8 @@ pub fn install() -> Result<InstallGuard, InstallError> {
 /// let _ = load(1);
 /// let mut report = String::new();
 /// // Every instrumented function of the program, here only the one called `load`.
-/// for site in sites::all().into_iter().filter(|s| s.meta().function == "load") {
+/// let mine = |s: &&sites::Site| s.meta().function == "load" && s.meta().module == module_path!();
+/// for site in sites::all().into_iter().filter(mine) {
 ///     let (meta, snap) = (site.meta(), site.snapshot());
 ///     report += &format!("{} calls={} ok={}", meta.function, snap.calls, snap.outcome(OutcomeLabel::Ok));
 ///     for e in site.errors() {

@@ -60,17 +60,55 @@ use std::sync::mpsc;
 pub trait ErrorKind {
     /// The kind of this error: a `&'static str` from a fixed set, never a message.
     fn error_kind(&self) -> &'static str;
+
+    /// The severity of this error's reports, when the error decides it (a variant that is
+    /// only ever a warning); `None`, the default, leaves it to the function (`error` unless
+    /// it says otherwise).
+    ///
+    /// ```
+    /// use errmon_runtime::errors::Severity;
+    ///
+    /// #[derive(Debug)]
+    /// enum CacheError {
+    ///     Miss,
+    ///     Corrupt,
+    /// }
+    ///
+    /// impl errmon_runtime::ErrorKind for CacheError {
+    ///     fn error_kind(&self) -> &'static str {
+    ///         match self {
+    ///             CacheError::Miss => "miss",
+    ///             CacheError::Corrupt => "corrupt",
+    ///         }
+    ///     }
+    ///     fn error_severity(&self) -> Option<Severity> {
+    ///         match self {
+    ///             CacheError::Miss => Some(Severity::Info),
+    ///             CacheError::Corrupt => Some(Severity::Critical),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    fn error_severity(&self) -> Option<crate::errors::Severity> {
+        None
+    }
 }
 
 impl<E: ErrorKind + ?Sized> ErrorKind for &E {
     fn error_kind(&self) -> &'static str {
         (**self).error_kind()
     }
+    fn error_severity(&self) -> Option<crate::errors::Severity> {
+        (**self).error_severity()
+    }
 }
 
 impl<E: ErrorKind + ?Sized> ErrorKind for Box<E> {
     fn error_kind(&self) -> &'static str {
         (**self).error_kind()
+    }
+    fn error_severity(&self) -> Option<crate::errors::Severity> {
+        (**self).error_severity()
     }
 }
 

@@ -1,8 +1,147 @@
-//! Errors: what kind each one is (`kind`), and how many each site returned (`table`).
+//! Errors: what kind each one is (`kind`), how many each site returned (`table`), and what
+//! each one was (reports, groups, rates, panics), for [`crate::errors()`] and `GET /errors`.
 //!
 //! Errors are counted per site in a small append-only table of (type, kind) series, with
 //! counts sharded per thread like the call counters, so a burst of failures on many threads
 //! (an outage, when monitoring matters most) does not funnel through one shared lock or counter.
+//!
+//! Each error is also handed to the tracker (`tracker`) on its cold path: counted exactly by
+//! function and severity and in 1/5/15-minute windows (`counters`, `window`), then, unless
+//! dropped before anything is formatted (the filter, a per-function rate limit, flood
+//! sampling; see [`ErrorSettings`]), formatted into a [`Report`] (`report`), grouped by the
+//! fingerprint of its parameterized message (`fingerprint`, `groups`, `users`) and kept in a
+//! bounded ring (`ring`). Panics come in through a chained hook (`panic`). Memory is bounded
+//! by construction: the ring, the group table, each group's users, samples and windows all
+//! have fixed caps, whatever the messages or users (a million distinct messages from a
+//! hundred thousand users leave about 1.2 MiB live; see `tests/bounded_errors.rs`).
+//!
+//! Counting and the decision to drop take no lock (`counters`): threads failing in the same
+//! function at once share a few atomic counters. A report that is stored takes one mutex,
+//! once, to enter its group and the ring; the rate limit and sampling bound how often that
+//! happens (by default 100 reports per function and 1,000 per process each second).
+//!
+//! ```
+//! use errmon_runtime::context::Context;
+//!
+//! #[derive(Debug)]
+//! struct NotFound(u64);
+//! impl std::fmt::Display for NotFound {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         write!(f, "order {} not found", self.0)
+//!     }
+//! }
+//! impl std::error::Error for NotFound {}
+//!
+//! #[errmon_runtime::monitored]
+//! fn load_order(id: u64) -> Result<(), NotFound> {
+//!     Err(NotFound(id))
+//! }
+//!
+//! Context::from_request_id(Some("req-1")).with_user_id("ada").scope(|| {
+//!     let _ = load_order(17);
+//!     let _ = load_order(99);
+//! });
+//! let snap = errmon_runtime::errors();
+//! assert_eq!(snap.by_function.iter().find(|f| f.function == "load_order").unwrap().errors, 2);
+//! ```
 
+mod config;
+mod counters;
+mod fingerprint;
+mod groups;
+mod json;
 pub(crate) mod kind;
+mod panic;
+mod report;
+mod ring;
+mod snapshot;
 pub(crate) mod table;
+mod time;
+mod tracker;
+mod users;
+mod window;
+
+use std::fmt::Display;
+
+pub use config::{
+    DEFAULT_MAX_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_RING_SIZE, DEFAULT_SAMPLE_ABOVE, ErrorSettings,
+    ReportHead, SettingsError,
+};
+pub use json::{QueryError, errors_json};
+pub use panic::install_panic_hook;
+pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
+pub use snapshot::{
+    DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
+    Rate, Totals, errors_with,
+};
+
+pub(crate) use panic::unwound;
+
+use crate::private::Failure;
+use crate::registry::Site;
+use tracker::{Event, What};
+
+/// Applies error-tracking settings for the whole process. What was recorded before stays;
+/// the ring keeps its newest reports if it shrinks.
+///
+/// ```
+/// errmon_runtime::errors::configure(errmon_runtime::errors::ErrorSettings::default().ring_size(100))?;
+/// # Ok::<(), errmon_runtime::errors::SettingsError>(())
+/// ```
+pub fn configure(settings: ErrorSettings) -> Result<(), SettingsError> {
+    settings.validate()?;
+    tracker::configure(settings);
+    Ok(())
+}
+
+/// Reports dropped so far, by reason, every reason listed.
+#[cfg_attr(
+    not(feature = "exporter"),
+    allow(dead_code, reason = "exported with the exporter")
+)]
+pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
+    tracker::dropped_totals()
+}
+
+/// The error path of a `#[monitored]` call of `site` that ran `duration_ns`.
+pub(crate) fn returned(
+    site: &'static Site,
+    type_name: &'static str,
+    kind: &'static str,
+    duration_ns: u64,
+    failure: Failure<'_>,
+) {
+    tracker::record(Event {
+        site: Some(site),
+        type_name,
+        kind,
+        severity: failure.severity,
+        what: What::Error,
+        error: failure.error,
+        fields: failure.fields,
+        duration_ns: Some(duration_ns),
+        retry_attempt: None,
+        panic: None,
+    });
+}
+
+/// A `#[retry]` call of `site` that gave up after `attempt` attempts with `error`.
+pub(crate) fn exhausted(
+    site: &'static Site,
+    attempt: u32,
+    type_name: &'static str,
+    error: &dyn Display,
+) {
+    tracker::record(Event {
+        site: Some(site),
+        type_name,
+        kind: crate::private::UNKNOWN_KIND,
+        severity: Severity::Error,
+        what: What::Exhausted,
+        error: ErrorRef::Display(error),
+        fields: &[],
+        duration_ns: None,
+        retry_attempt: Some(attempt),
+        panic: None,
+    });
+}

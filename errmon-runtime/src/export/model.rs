@@ -32,6 +32,7 @@ pub(crate) const DURATION: &str = "errmon_call_duration_seconds";
 pub(crate) const RETRY_ATTEMPTS: &str = "errmon_retry_attempts_total";
 pub(crate) const RETRIES: &str = "errmon_retries_total";
 pub(crate) const RETRIES_EXHAUSTED: &str = "errmon_retries_exhausted_total";
+pub(crate) const REPORTS_DROPPED: &str = "errmon_error_reports_dropped_total";
 
 /// How a family's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +125,7 @@ impl<'a> Family<'a> {
 /// the order they are rendered; those without series are kept, and renderers skip them.
 #[derive(Debug)]
 pub(crate) struct Model<'a> {
-    pub(crate) families: [Family<'a>; 8],
+    pub(crate) families: [Family<'a>; 9],
 }
 
 const F_CALLS: usize = 0;
@@ -135,6 +136,7 @@ const F_DURATION: usize = 4;
 const F_ATTEMPTS: usize = 5;
 const F_RETRIES: usize = 6;
 const F_EXHAUSTED: usize = 7;
+const F_DROPPED: usize = 8;
 
 impl<'a> Model<'a> {
     /// Walks the registry once. `const_labels` go on every series, after the others.
@@ -181,7 +183,26 @@ impl<'a> Model<'a> {
                 Counter,
                 "Calls of #[retry] functions that ran out of attempts or time and returned their last error.",
             ),
+            Family::new(
+                REPORTS_DROPPED,
+                Counter,
+                "Errors counted but given no stored report, by reason: filtered, rate_limited, sampled, scrubbed or busy.",
+            ),
         ];
+        // A reason appears once it has dropped a report, so a process without drops renders
+        // nothing more.
+        for (reason, n) in crate::errors::dropped_totals() {
+            if n > 0 {
+                let mut l: Labels<'a> = vec![("reason", reason.as_str().into())];
+                l.extend(
+                    const_labels
+                        .iter()
+                        .filter(|(k, _)| k != "reason")
+                        .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))),
+                );
+                families[F_DROPPED].add(l, n);
+            }
+        }
         for site in registry::sites() {
             let snap = site.snapshot();
             let meta = site.meta();

@@ -43,6 +43,11 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     let listener = TcpListener::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
     crate::record::clock::warm_up();
+    if let Some(errors) = settings.errors.clone() {
+        // Validated with the rest of the settings.
+        let _ = crate::errors::configure(errors);
+    }
+    crate::errors::install_panic_hook();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
     let state = http::State {

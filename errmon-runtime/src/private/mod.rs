@@ -6,7 +6,9 @@
 //!   `inventory::submit!(Registration(&SITE))`;
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
-//!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`];
+//!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
+//!   or on the error path `call.finish_err(type_name, kind, Failure { .. })` with the error
+//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion);
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
 //!   [`ShowError`] to log an error with `Display` when it has one;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
@@ -14,11 +16,16 @@
 
 mod branch;
 mod classify;
+mod report;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
 pub use inventory;
+pub use report::{
+    Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, ErrorRef, Failure,
+    Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
+};
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};

@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 
 use super::clock;
 use super::shard::{Cells, thread_index};
+use crate::private::Failure;
 use crate::registry::{self, Kind, OutcomeLabel};
 
 /// Static facts about a site, filled in by the macros in a `const` context. The public,
@@ -122,6 +123,7 @@ impl Site {
         cells.bump(thread_index(), |c| &c.calls);
         Call {
             cells,
+            site: &self.0,
             start: clock::raw(),
             place: AtomicU8::new(place),
         }
@@ -161,6 +163,8 @@ const POLLING: u8 = 2;
 #[must_use = "a call dropped without `finish` is recorded as a panic or a cancellation"]
 pub struct Call {
     cells: &'static Cells,
+    /// For the reports of the error path; the success path does not read it.
+    site: &'static registry::Site,
     start: u64,
     place: AtomicU8,
 }
@@ -179,27 +183,49 @@ impl Call {
         let this = ManuallyDrop::new(self);
         let thread = thread_index();
         match outcome {
-            Outcome::Ok => this.record(thread, OutcomeLabel::Ok),
+            Outcome::Ok => {
+                this.record(thread, OutcomeLabel::Ok);
+            }
             Outcome::Error { type_name, kind } => {
-                this.record(thread, OutcomeLabel::Error);
-                record_error(this.cells, thread, type_name, kind);
+                let ns = this.record(thread, OutcomeLabel::Error);
+                record_error(&this, thread, ns, type_name, kind, Failure::OPAQUE);
             }
         }
     }
 
+    /// Records an error with its value (the error path of `#[monitored]`; see
+    /// `private::report` for the expansion).
     #[inline]
-    fn record(&self, thread: usize, outcome: OutcomeLabel) {
+    pub fn finish_err(self, type_name: &'static str, kind: &'static str, failure: Failure<'_>) {
+        let this = ManuallyDrop::new(self);
+        let thread = thread_index();
+        let ns = this.record(thread, OutcomeLabel::Error);
+        record_error(&this, thread, ns, type_name, kind, failure);
+    }
+
+    /// Records the outcome and the duration, and returns the duration.
+    #[inline]
+    fn record(&self, thread: usize, outcome: OutcomeLabel) -> u64 {
         let ns = clock::elapsed_ns(self.start);
         self.cells.record_duration(thread, ns);
         self.cells.bump(thread, |c| &c.outcomes[outcome as usize]);
+        ns
     }
 }
 
 /// The error path of [`Call::finish`]: out of line, so the success path stays short.
 #[cold]
 #[inline(never)]
-fn record_error(cells: &Cells, thread: usize, type_name: &'static str, kind: &'static str) {
-    cells.record_error(thread, type_name, kind);
+fn record_error(
+    call: &Call,
+    thread: usize,
+    ns: u64,
+    type_name: &'static str,
+    kind: &'static str,
+    failure: Failure<'_>,
+) {
+    call.cells.record_error(thread, type_name, kind);
+    crate::errors::returned(call.site, type_name, kind, ns, failure);
 }
 
 impl Drop for Call {
@@ -210,7 +236,10 @@ impl Drop for Call {
             SYNC | POLLING => OutcomeLabel::Panic,
             _ => OutcomeLabel::Cancelled,
         };
-        self.record(thread_index(), outcome);
+        let ns = self.record(thread_index(), outcome);
+        if outcome == OutcomeLabel::Panic {
+            crate::errors::unwound(self.site, self.start, ns);
+        }
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn register(site: &'static Site) {
 /// heartbeat();
 /// let site = errmon_runtime::sites::all()
 ///     .into_iter()
-///     .find(|s| s.meta().function == "heartbeat")
+///     .find(|s| s.meta().function == "heartbeat" && s.meta().module == module_path!())
 ///     .unwrap();
 /// assert_eq!(site.snapshot().calls, 1);
 /// ```
@@ -92,7 +92,7 @@ pub struct ErrorSeries {
 /// let _ = load_order();
 /// let e = errmon_runtime::sites::errors()
 ///     .into_iter()
-///     .find(|e| e.site.meta().function == "load_order")
+///     .find(|e| e.site.meta().function == "load_order" && e.site.meta().module == module_path!())
 ///     .unwrap();
 /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("DbError", "not_found", 1));
 /// ```

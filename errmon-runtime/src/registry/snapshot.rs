@@ -44,7 +44,7 @@ impl OutcomeLabel {
 /// render_invoice();
 /// let snap = errmon_runtime::sites::all()
 ///     .into_iter()
-///     .find(|s| s.meta().function == "render_invoice")
+///     .find(|s| s.meta().function == "render_invoice" && s.meta().module == module_path!())
 ///     .unwrap()
 ///     .snapshot();
 /// let buckets: Vec<(f64, u64)> = snap.cumulative_durations().collect();

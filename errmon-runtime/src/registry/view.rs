@@ -38,7 +38,7 @@ impl Kind {
 ///
 /// let site = errmon_runtime::sites::all()
 ///     .into_iter()
-///     .find(|s| s.meta().function == "charge")
+///     .find(|s| s.meta().function == "charge" && s.meta().module == module_path!())
 ///     .unwrap();
 /// let meta = site.meta();
 /// assert_eq!(meta.kind, errmon_runtime::sites::Kind::Monitored);
@@ -137,7 +137,7 @@ impl Site {
     /// let _ = open();
     /// let site = errmon_runtime::sites::all()
     ///     .into_iter()
-    ///     .find(|s| s.meta().function == "open")
+    ///     .find(|s| s.meta().function == "open" && s.meta().module == module_path!())
     ///     .unwrap();
     /// let e = &site.errors()[0];
     /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("Error", "not_found", 1));

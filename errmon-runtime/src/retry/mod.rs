@@ -547,6 +547,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
         let (function, module) = self.names();
         if let Some(site) = self.retry.site {
             site.exhausted();
+            crate::errors::exhausted(site.view(), self.attempt, std::any::type_name::<E>(), error);
         }
         // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
         if self.retry.policy.max_elapsed.is_some() {

@@ -1,0 +1,307 @@
+//! The counting half of the tracker, without a lock: every error, panic and retry exhaustion
+//! is counted here (totals, per function, per severity, 1/5/15-minute windows) and the
+//! per-function and process-wide report budgets are checked here, with atomics only. An error
+//! whose report is then dropped never takes a lock; threads failing in the same function at
+//! once contend on a few atomic counters, not on a mutex.
+
+use std::collections::VecDeque;
+use std::ptr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
+
+use super::report::Severity;
+use super::snapshot::DropReason;
+use super::tracker::{Sample, Samples};
+use super::window::{INTERVAL_MS, SLOTS, WINDOWS_SECS};
+use crate::registry::Site;
+
+const LOW: u64 = 0xffff_ffff;
+
+const fn pack(high: u64, low: u64) -> u64 {
+    (high & LOW) << 32 | (low & LOW)
+}
+
+const fn unpack(v: u64) -> (u64, u64) {
+    (v >> 32, v & LOW)
+}
+
+/// A ring of per-interval counters like `window::Window`, each slot holding its interval
+/// number and its count in one atomic word, so adding needs no lock and no shared head.
+#[derive(Debug)]
+pub(crate) struct AtomicWindow {
+    slots: [AtomicU64; SLOTS],
+}
+
+impl AtomicWindow {
+    pub(crate) const fn new() -> Self {
+        AtomicWindow {
+            slots: [const { AtomicU64::new(0) }; SLOTS],
+        }
+    }
+
+    /// Counts one event at `now_ms`.
+    pub(crate) fn add(&self, now_ms: u64) {
+        let interval = (now_ms / INTERVAL_MS) & LOW;
+        let slot = &self.slots[(interval % SLOTS as u64) as usize];
+        let mut cur = slot.load(Relaxed);
+        loop {
+            let (at, n) = unpack(cur);
+            let new = if at < interval {
+                pack(interval, 1)
+            } else {
+                // The same interval, or (a clock that went back) a newer one: count there.
+                pack(at, (n + 1).min(LOW))
+            };
+            match slot.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
+                Ok(_) => return,
+                Err(seen) => cur = seen,
+            }
+        }
+    }
+
+    /// Events in the last 1, 5 and 15 minutes as of `now_ms`.
+    pub(crate) fn counts(&self, now_ms: u64) -> [u64; 3] {
+        let now = (now_ms / INTERVAL_MS) & LOW;
+        let slots: Vec<(u64, u64)> = self.slots.iter().map(|s| unpack(s.load(Relaxed))).collect();
+        WINDOWS_SECS.map(|secs| {
+            let span = secs * 1000 / INTERVAL_MS;
+            slots
+                .iter()
+                .filter(|&&(at, n)| n > 0 && at <= now && now - at < span)
+                .map(|&(_, n)| n)
+                .sum()
+        })
+    }
+}
+
+/// At most `per_second` admissions in each second of the clock (`0`: no limit). Once the
+/// second's budget is spent, refusing is one load.
+#[derive(Debug)]
+pub(crate) struct RateGate(AtomicU64);
+
+impl RateGate {
+    pub(crate) const fn new() -> Self {
+        RateGate(AtomicU64::new(0))
+    }
+
+    pub(crate) fn admit(&self, per_second: u32, now_ms: u64) -> bool {
+        if per_second == 0 {
+            return true;
+        }
+        let second = (now_ms / 1000) & LOW;
+        let mut cur = self.0.load(Relaxed);
+        loop {
+            let (at, n) = unpack(cur);
+            let new = if at < second {
+                pack(second, 1)
+            } else if n < u64::from(per_second) {
+                pack(at, n + 1)
+            } else {
+                return false;
+            };
+            match self.0.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
+                Ok(_) => return true,
+                Err(seen) => cur = seen,
+            }
+        }
+    }
+}
+
+/// What one function (or, with `site: None`, everything outside instrumented functions)
+/// counted.
+#[derive(Debug)]
+pub(crate) struct FnCounters {
+    pub(crate) site: Option<&'static Site>,
+    pub(crate) errors: AtomicU64,
+    pub(crate) panics: AtomicU64,
+    pub(crate) exhausted: AtomicU64,
+    /// `u64::MAX` until the first event.
+    pub(crate) first_ms: AtomicU64,
+    pub(crate) last_ms: AtomicU64,
+    pub(crate) window: AtomicWindow,
+    pub(crate) samples: SampleRing,
+    pub(crate) gate: RateGate,
+}
+
+impl FnCounters {
+    const fn new(site: Option<&'static Site>) -> Self {
+        FnCounters {
+            site,
+            errors: AtomicU64::new(0),
+            panics: AtomicU64::new(0),
+            exhausted: AtomicU64::new(0),
+            first_ms: AtomicU64::new(u64::MAX),
+            last_ms: AtomicU64::new(0),
+            window: AtomicWindow::new(),
+            samples: SampleRing::new(),
+            gate: RateGate::new(),
+        }
+    }
+
+    pub(crate) fn seen(&self, now_ms: u64) {
+        // Loads first: both change rarely (the first once, the last once per millisecond at
+        // most), and a read-mostly cache line is cheap to share between failing threads.
+        if now_ms < self.first_ms.load(Relaxed) {
+            self.first_ms.fetch_min(now_ms, Relaxed);
+        }
+        if now_ms > self.last_ms.load(Relaxed) {
+            self.last_ms.fetch_max(now_ms, Relaxed);
+        }
+    }
+
+    /// First and last event, if any.
+    pub(crate) fn span(&self) -> Option<(u64, u64)> {
+        let first = self.first_ms.load(Relaxed);
+        (first != u64::MAX).then(|| (first, self.last_ms.load(Relaxed)))
+    }
+}
+
+/// Error-ratio samples, written at most once per interval, so their lock is taken once per
+/// interval and not per error.
+#[derive(Debug)]
+pub(crate) struct SampleRing {
+    /// One past the last sampled interval; `0` before the first sample.
+    next: AtomicU64,
+    samples: Mutex<Samples>,
+}
+
+impl SampleRing {
+    const fn new() -> Self {
+        SampleRing {
+            next: AtomicU64::new(0),
+            samples: Mutex::new(Samples(VecDeque::new())),
+        }
+    }
+
+    /// Takes a sample for `interval` unless one was taken; `read` gives the cumulative
+    /// (finished calls, errors) and runs only when a sample is taken.
+    pub(crate) fn sample(&self, interval: u64, read: impl FnOnce() -> (u64, u64)) {
+        if self.next.load(Relaxed) > interval
+            || self.next.fetch_max(interval + 1, Relaxed) > interval
+        {
+            return;
+        }
+        let (finished, errors) = read();
+        self.samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Sample {
+                interval,
+                finished,
+                errors,
+            });
+    }
+
+    pub(crate) fn ratio(&self, now: u64, span: u64, errors: u64, finished: u64) -> Option<f64> {
+        self.samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ratio(now, span, errors, finished)
+    }
+}
+
+/// Functions with their own counters; past this many erring functions, further ones are
+/// counted together with the errors outside instrumented functions.
+const TABLE: usize = 4096;
+
+static FUNCTIONS: [AtomicPtr<FnCounters>; TABLE] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; TABLE];
+/// Panics outside instrumented functions, and functions past the table's capacity.
+static UNATTRIBUTED: FnCounters = FnCounters::new(None);
+
+/// The counters of `site`, made on its first error (and never freed: one per erring
+/// function of the program).
+pub(crate) fn function(site: Option<&'static Site>) -> &'static FnCounters {
+    let Some(site) = site else {
+        return &UNATTRIBUTED;
+    };
+    let addr = ptr::from_ref(site) as usize as u64;
+    let start = (addr.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % TABLE;
+    let mut fresh: Option<Box<FnCounters>> = None;
+    for i in 0..TABLE {
+        let slot = &FUNCTIONS[(start + i) % TABLE];
+        let mut p = slot.load(Acquire);
+        if p.is_null() {
+            let new = Box::into_raw(
+                fresh
+                    .take()
+                    .unwrap_or_else(|| Box::new(FnCounters::new(Some(site)))),
+            );
+            match slot.compare_exchange(ptr::null_mut(), new, AcqRel, Acquire) {
+                Ok(_) => p = new,
+                Err(winner) => {
+                    // SAFETY: `new` was never shared.
+                    fresh = Some(unsafe { Box::from_raw(new) });
+                    p = winner;
+                }
+            }
+        }
+        // SAFETY: published pointers are never freed or changed.
+        let counters = unsafe { &*p };
+        if counters.site.is_some_and(|s| ptr::eq(s, site)) {
+            return counters;
+        }
+    }
+    &UNATTRIBUTED
+}
+
+/// Every function's counters so far, the unattributed ones last if used.
+pub(crate) fn functions() -> impl Iterator<Item = &'static FnCounters> {
+    FUNCTIONS
+        .iter()
+        .filter_map(|slot| {
+            let p = slot.load(Acquire);
+            // SAFETY: as in `function`.
+            (!p.is_null()).then(|| unsafe { &*p })
+        })
+        .chain(UNATTRIBUTED.span().map(|_| &UNATTRIBUTED))
+}
+
+/// Process-wide counts.
+#[derive(Debug)]
+pub(crate) struct Totals {
+    pub(crate) all: FnCounters,
+    pub(crate) severities: [AtomicU64; Severity::ALL.len()],
+    pub(crate) dropped: [AtomicU64; DropReason::ALL.len()],
+    pub(crate) sampler: RateGate,
+}
+
+pub(crate) static TOTALS: Totals = Totals {
+    all: FnCounters::new(None),
+    severities: [const { AtomicU64::new(0) }; Severity::ALL.len()],
+    dropped: [const { AtomicU64::new(0) }; DropReason::ALL.len()],
+    sampler: RateGate::new(),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_windows_count_like_the_plain_ones() {
+        let w = AtomicWindow::new();
+        let t0 = 60_000_000;
+        for i in 0..20 {
+            w.add(t0 + i * 30_000);
+        }
+        let now = t0 + 19 * 30_000;
+        assert_eq!(w.counts(now), [2, 10, 20]);
+        assert_eq!(w.counts(now + 10 * 60_000), [0, 0, 10]);
+        assert_eq!(w.counts(now + 16 * 60_000), [0, 0, 0]);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| (0..1000).for_each(|_| w.add(now + 16 * 60_000)));
+            }
+        });
+        assert_eq!(w.counts(now + 16 * 60_000), [4000, 4000, 4000]);
+    }
+
+    #[test]
+    fn gates_admit_their_share_per_second() {
+        let g = RateGate::new();
+        assert_eq!((0..10).filter(|_| g.admit(5, 1_000)).count(), 5);
+        assert!(!g.admit(5, 1_999));
+        assert!(g.admit(5, 2_000));
+        assert!(RateGate::new().admit(0, 0));
+    }
+}

@@ -1,0 +1,467 @@
+//! The process-wide error tracker: what every error, panic and retry exhaustion goes through,
+//! on the thread where it happened.
+//!
+//! An event is first counted (totals, by function and severity, rate windows: always exact)
+//! and checked against the filter hook, the per-function rate limit and flood sampling, all
+//! without a lock (`counters`). Only an event that will be kept is then formatted, scrubbed,
+//! grouped and stored, under one mutex taken once per stored report, never while user code
+//! (the hooks, `Display` impls) runs, and never on the success path.
+//!
+//! Nothing here reads a thread-local that can be gone: the maps hash with a fixed hasher (not
+//! `RandomState`, whose seed is a thread-local), and the clock is `SystemTime`.
+
+use std::fmt::Display;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
+
+use super::config::{ErrorSettings, ReportHead};
+use super::counters::{self, FnCounters, TOTALS};
+use super::fingerprint::{fingerprint, parameterize};
+use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
+use super::report::{ErrorRef, Report, Severity};
+use super::ring::Ring;
+use super::snapshot::DropReason;
+use super::time::unix_ms;
+use super::window::{INTERVAL_MS, SLOTS};
+use crate::context::{self, Context};
+use crate::registry::{self, Kind, Site};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    /// A `#[monitored]` function returned an error.
+    Error,
+    /// A panic unwound through an instrumented function, or anywhere (when enabled).
+    Panic,
+    /// A `#[retry]` call ran out of attempts or time.
+    Exhausted,
+}
+
+/// A panic as the hook saw it.
+#[derive(Debug)]
+pub(crate) struct PanicDetails {
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
+    pub(crate) backtrace: Option<std::backtrace::Backtrace>,
+    pub(crate) context: Option<Context>,
+    pub(crate) unix_ms: u64,
+}
+
+pub(crate) struct Event<'a> {
+    pub(crate) site: Option<&'static Site>,
+    pub(crate) type_name: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) what: What,
+    pub(crate) error: ErrorRef<'a>,
+    pub(crate) fields: &'a [(&'static str, &'a dyn Display)],
+    pub(crate) duration_ns: Option<u64>,
+    pub(crate) retry_attempt: Option<u32>,
+    pub(crate) panic: Option<PanicDetails>,
+}
+
+/// A reading of cumulative counters at the start of an interval, for error ratios.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sample {
+    pub(crate) interval: u64,
+    pub(crate) finished: u64,
+    pub(crate) errors: u64,
+}
+
+/// Samples of the last 15 minutes, one per interval at most.
+#[derive(Debug, Default)]
+pub(crate) struct Samples(pub(crate) std::collections::VecDeque<Sample>);
+
+impl Samples {
+    pub(crate) fn push(&mut self, s: Sample) {
+        if self.0.len() > SLOTS {
+            self.0.pop_front();
+        }
+        self.0.push_back(s);
+    }
+
+    /// Errors per finished call in the window of `span` intervals ending at `now`, given the
+    /// counters' values now; `None` when no call finished in it. Every interval with an error
+    /// has a sample, so a window without one had no errors.
+    pub(crate) fn ratio(&self, now: u64, span: u64, errors: u64, finished: u64) -> Option<f64> {
+        let start = (now + 1).saturating_sub(span);
+        match self.0.iter().find(|s| s.interval >= start) {
+            Some(base) => {
+                let calls = finished.saturating_sub(base.finished);
+                (calls > 0).then(|| errors.saturating_sub(base.errors) as f64 / calls as f64)
+            }
+            None => {
+                let last = self.0.back()?;
+                (finished > last.finished).then_some(0.0)
+            }
+        }
+    }
+}
+
+/// What is kept of stored reports; counting is in `counters`, without this lock.
+pub(crate) struct State {
+    pub(crate) settings: Arc<ErrorSettings>,
+    pub(crate) stored: u64,
+    pub(crate) first_report: Option<Arc<Report>>,
+    pub(crate) last_report: Option<Arc<Report>>,
+    /// Types and kinds of panics and exhausted retries; returned errors are counted by type
+    /// and kind in their sites' error tables.
+    pub(crate) types: IdentityMap<usize, (&'static str, u64)>,
+    pub(crate) kinds: IdentityMap<usize, (&'static str, u64)>,
+    pub(crate) ring: Ring,
+    pub(crate) groups: Groups,
+}
+
+fn initial_settings() -> ErrorSettings {
+    // A bad `ERRMON_BACKTRACE` is reported by `ErrorSettings::from_env` and `Config::from_env`;
+    // here, before anyone asked, the default stands.
+    ErrorSettings::from_env().unwrap_or_default()
+}
+
+static STATE: LazyLock<Mutex<State>> = LazyLock::new(|| {
+    let settings = settings();
+    Mutex::new(State {
+        ring: Ring::new(settings.ring_size),
+        settings,
+        stored: 0,
+        first_report: None,
+        last_report: None,
+        types: IdentityMap::default(),
+        kinds: IdentityMap::default(),
+        groups: Groups::default(),
+    })
+});
+
+/// The settings the counting half reads, as atomics: no lock before a report is known to be
+/// kept.
+static RATE_LIMIT: AtomicU32 = AtomicU32::new(super::config::DEFAULT_RATE_LIMIT);
+static SAMPLE_ABOVE: AtomicU32 = AtomicU32::new(super::config::DEFAULT_SAMPLE_ABOVE);
+/// Whether the settings' clock is not `SystemTime::now` (tests), so it must be read from them.
+static CUSTOM_CLOCK: AtomicBool = AtomicBool::new(false);
+
+/// The settings, readable without the state's lock (the filter runs before it is taken).
+static SETTINGS: LazyLock<RwLock<Arc<ErrorSettings>>> =
+    LazyLock::new(|| RwLock::new(Arc::new(initial_settings())));
+
+pub(crate) fn lock() -> MutexGuard<'static, State> {
+    // A panic while the lock is held cannot leave the counters half-written in a way that
+    // matters: go on with them.
+    STATE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub(crate) fn settings() -> Arc<ErrorSettings> {
+    Arc::clone(&SETTINGS.read().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// Like [`settings`], but gives up instead of waiting (for the panic hook).
+pub(crate) fn try_settings() -> Option<Arc<ErrorSettings>> {
+    SETTINGS.try_read().ok().map(|s| Arc::clone(&s))
+}
+
+pub(crate) fn now_ms(settings: &ErrorSettings) -> u64 {
+    unix_ms((settings.clock)())
+}
+
+/// [`now_ms`] without reading the settings unless a clock was injected.
+fn now_fast() -> u64 {
+    if CUSTOM_CLOCK.load(Relaxed) {
+        now_ms(&settings())
+    } else {
+        unix_ms(std::time::SystemTime::now())
+    }
+}
+
+/// Applies new settings. Reports and groups recorded so far stay (the ring keeps its newest
+/// reports when it shrinks).
+pub(crate) fn configure(settings: ErrorSettings) {
+    let settings = Arc::new(settings);
+    HAS_FILTER.store(settings.filter.is_some(), Relaxed);
+    RATE_LIMIT.store(settings.rate_limit, Relaxed);
+    SAMPLE_ABOVE.store(settings.sample_above, Relaxed);
+    // Compared by address: the default is the one function that needs no settings read.
+    let system: fn() -> std::time::SystemTime = std::time::SystemTime::now;
+    CUSTOM_CLOCK.store(!std::ptr::fn_addr_eq(settings.clock, system), Relaxed);
+    *SETTINGS.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&settings);
+    let mut st = lock();
+    st.ring.resize(settings.ring_size);
+    st.settings = settings;
+}
+
+/// Finished calls of a monitored site so far.
+fn finished(site: &Site) -> u64 {
+    site.snapshot().outcomes.iter().sum()
+}
+
+/// Finished calls of every monitored site so far.
+pub(crate) fn finished_everywhere() -> u64 {
+    registry::sites()
+        .into_iter()
+        .filter(|s| s.meta().kind == Kind::Monitored)
+        .map(finished)
+        .sum()
+}
+
+/// Counts an event, without a lock (but for the rare types of panics and exhaustions).
+fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
+    let interval = now / INTERVAL_MS;
+    let all = &TOTALS.all;
+    match ev.what {
+        What::Error => {
+            // The call has finished already; its error is counted just below.
+            all.samples.sample(interval, || {
+                (
+                    finished_everywhere().saturating_sub(1),
+                    all.errors.load(Relaxed),
+                )
+            });
+            all.errors.fetch_add(1, Relaxed);
+            all.window.add(now);
+            if let Some(site) = ev.site {
+                f.samples.sample(interval, || {
+                    (finished(site).saturating_sub(1), f.errors.load(Relaxed))
+                });
+            }
+            f.errors.fetch_add(1, Relaxed);
+            f.window.add(now);
+        }
+        What::Panic | What::Exhausted => {
+            let (total, own) = if ev.what == What::Panic {
+                (&all.panics, &f.panics)
+            } else {
+                (&all.exhausted, &f.exhausted)
+            };
+            total.fetch_add(1, Relaxed);
+            own.fetch_add(1, Relaxed);
+            let tally = |map: &mut IdentityMap<usize, (&'static str, u64)>, s: &'static str| {
+                map.entry(s.as_ptr() as usize).or_insert((s, 0)).1 += 1;
+            };
+            // Keyed by address: each is a `&'static str` from the code (type names, kind
+            // names), so the number of keys is bounded by the program.
+            let mut st = lock();
+            tally(&mut st.types, ev.type_name);
+            tally(&mut st.kinds, ev.kind);
+        }
+    }
+    all.seen(now);
+    f.seen(now);
+    TOTALS.severities[ev.severity as usize].fetch_add(1, Relaxed);
+}
+
+/// Whether a counted event gets a report.
+fn admit(f: &FnCounters, filtered: bool, now: u64) -> Result<(), DropReason> {
+    if filtered {
+        return Err(DropReason::Filtered);
+    }
+    if !f.gate.admit(RATE_LIMIT.load(Relaxed), now) {
+        return Err(DropReason::RateLimited);
+    }
+    if !TOTALS.sampler.admit(SAMPLE_ABOVE.load(Relaxed), now) {
+        return Err(DropReason::Sampled);
+    }
+    Ok(())
+}
+
+pub(crate) fn drop_report(why: DropReason) {
+    TOTALS.dropped[why as usize].fetch_add(1, Relaxed);
+}
+
+/// Reports dropped so far by reason, with the panic hook's `busy` ones.
+pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
+    let busy = super::panic::BUSY.load(Relaxed);
+    DropReason::ALL.map(|r| {
+        let extra = if r == DropReason::Busy { busy } else { 0 };
+        (r, TOTALS.dropped[r as usize].load(Relaxed) + extra)
+    })
+}
+
+/// A user hook, run so that its panic cannot escape into the application's error path.
+fn guarded<R>(hook: impl FnOnce() -> R) -> Option<R> {
+    catch_unwind(AssertUnwindSafe(hook)).ok()
+}
+
+/// Whether the settings have a filter, so that an error whose report is dropped reads the
+/// settings only when there is one.
+static HAS_FILTER: AtomicBool = AtomicBool::new(false);
+
+/// Counts an event and, if it is kept, stores its report.
+pub(crate) fn record(ev: Event<'_>) {
+    let (function, module) = ev
+        .site
+        .map_or(("", ""), |s| (s.meta().function, s.meta().module));
+    let panic = ev.what == What::Panic;
+    let filtered = HAS_FILTER.load(Relaxed)
+        && settings().filter.as_ref().is_some_and(|keep| {
+            let head = ReportHead {
+                function,
+                module,
+                type_name: ev.type_name,
+                error_kind: ev.kind,
+                severity: ev.severity,
+                panic,
+            };
+            !guarded(|| keep(&head)).unwrap_or(false)
+        });
+    let now = ev.panic.as_ref().map_or_else(now_fast, |p| p.unix_ms);
+    let f = counters::function(ev.site);
+    count(f, &ev, now);
+    if let Err(why) = admit(f, filtered, now) {
+        drop_report(why);
+        return;
+    }
+    let settings = settings();
+    // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
+    let Some(mut report) = build(&ev, &settings, function, module, now) else {
+        return;
+    };
+    if let Some(scrub) = &settings.scrub {
+        if !guarded(|| scrub(&mut report)).unwrap_or(false) {
+            drop_report(DropReason::Scrubbed);
+            return;
+        }
+    }
+    let pattern = parameterize(&report.message);
+    let fp = match fingerprint(function, ev.type_name, ev.kind, &pattern) {
+        OTHER_FINGERPRINT => 1,
+        fp => fp,
+    };
+    let key = Key {
+        fingerprint: fp,
+        function,
+        module,
+        type_name: ev.type_name,
+        kind: ev.kind,
+        pattern: &pattern,
+    };
+    let evicted;
+    {
+        let mut st = lock();
+        let cap = st.settings.max_groups;
+        report.fingerprint =
+            st.groups
+                .record(&key, cap, &report.message, report.user_id.as_deref(), now);
+        let report = Arc::new(report);
+        if st.first_report.is_none() {
+            st.first_report = Some(Arc::clone(&report));
+        }
+        evicted = st.last_report.replace(Arc::clone(&report));
+        st.ring.push(report);
+        st.stored += 1;
+    }
+    // Freed after the lock is released.
+    drop(evicted);
+}
+
+fn build(
+    ev: &Event<'_>,
+    settings: &ErrorSettings,
+    function: &'static str,
+    module: &'static str,
+    now: u64,
+) -> Option<Report> {
+    let (message, chain) = guarded(|| ev.error.describe())?;
+    let context = match &ev.panic {
+        Some(p) => p.context.clone(),
+        None => context::current(),
+    };
+    let mut fields: Vec<(String, String)> = context
+        .as_ref()
+        .map(|c| {
+            c.fields()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for &(k, v) in ev.fields {
+        let v = guarded(|| super::report::capped(v, crate::context::MAX_FIELD_VALUE))?;
+        // The function's own field wins over the context's of the same name: one key each.
+        match fields.iter_mut().find(|(name, _)| name == k) {
+            Some(f) => f.1 = v,
+            None => fields.push((k.to_owned(), v)),
+        }
+    }
+    let backtrace = match &ev.panic {
+        Some(p) => p.backtrace.as_ref().map(ToString::to_string),
+        None if settings.backtraces => Some(std::backtrace::Backtrace::force_capture().to_string()),
+        None => None,
+    };
+    Some(Report {
+        unix_ms: now,
+        function,
+        module,
+        error_type: if ev.what == What::Panic {
+            "panic".to_owned()
+        } else {
+            registry::short_type_name(ev.type_name)
+        },
+        error_kind: ev.kind,
+        message,
+        chain,
+        severity: ev.severity,
+        request_id: context.as_ref().map(|c| c.request_id().to_owned()),
+        user_id: context
+            .as_ref()
+            .and_then(|c| c.user_id().map(str::to_owned)),
+        fields,
+        retry_attempt: ev.retry_attempt,
+        duration: ev.duration_ns.map(std::time::Duration::from_nanos),
+        fingerprint: 0,
+        panic: ev.what == What::Panic,
+        location: ev.panic.as_ref().and_then(|p| p.location.clone()),
+        backtrace,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub(crate) fn report() -> Report {
+        Report {
+            unix_ms: 0,
+            function: "f",
+            module: "m",
+            error_type: "E".into(),
+            error_kind: "k",
+            message: String::new(),
+            chain: Vec::new(),
+            severity: Severity::Error,
+            request_id: None,
+            user_id: None,
+            fields: Vec::new(),
+            retry_attempt: None,
+            duration: None,
+            fingerprint: 0,
+            panic: false,
+            location: None,
+            backtrace: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_read_from_the_oldest_sample_in_the_window() {
+        let mut s = Samples::default();
+        s.push(Sample {
+            interval: 10,
+            finished: 100,
+            errors: 0,
+        });
+        s.push(Sample {
+            interval: 20,
+            finished: 200,
+            errors: 10,
+        });
+        // A 6-interval window ending at 22 starts at 17: from the sample at 20.
+        assert_eq!(s.ratio(22, 6, 15, 250), Some(0.1));
+        // A 30-interval window reaches back to the sample at 10.
+        assert_eq!(s.ratio(22, 30, 15, 250), Some(0.1));
+        assert_eq!(s.ratio(22, 6, 10, 200), None);
+        // Long after the last error: no sample in the window, calls went on.
+        assert_eq!(s.ratio(200, 6, 15, 900), Some(0.0));
+    }
+}
