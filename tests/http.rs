@@ -69,10 +69,11 @@ fn other_methods_get_405_with_allow() {
         assert_status(&r, 405);
         assert_eq!(r.header("Allow"), Some("GET, HEAD"), "{method}");
     }
-    // A body the server does not read does not break the answer.
+    // A body the server does not read does not break the answer. (`Connection: close`: the
+    // endpoint keeps connections alive, and this client reads until the server closes.)
     let r = send_raw(
         addr,
-        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world",
     )
     .expect("POST with a body");
     assert_status(&r, 405);

@@ -47,15 +47,17 @@
 mod buckets;
 #[cfg(feature = "exporter")]
 mod config;
+#[cfg(feature = "server")]
+mod endpoint;
 mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
-#[cfg(feature = "server")]
-mod http;
 #[cfg(feature = "exporter")]
 mod install;
 mod registry;
 pub mod retry;
+#[cfg(feature = "server")]
+mod server;
 mod site;
 
 pub use errmon_macros::{ErrorKind, count_calls, monitored, retry, timed};

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::InstallError;
 use crate::config::{Config, ConfigError, Settings};
+use crate::endpoint::{Routes, State};
 use crate::export::{Renderer, facade};
-use crate::http::{self, Server};
+use crate::server::{self, Server};
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -45,14 +46,14 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     let _ = quanta::Instant::now();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
-    let state = http::State {
-        renderer: Renderer::with_facade(settings, facade),
-        token,
-    };
-    let server = http::serve(listener, Arc::new(state)).map_err(|source| InstallError::Bind {
-        addr: listen,
-        source,
-    })?;
+    let state = State::new(Renderer::with_facade(settings, facade), token);
+    let server =
+        server::serve(listener, Routes::standard(), Arc::new(state)).map_err(|source| {
+            InstallError::Bind {
+                addr: listen,
+                source,
+            }
+        })?;
     Ok(InstallGuard {
         server: Some(server),
         pid: std::process::id(),
