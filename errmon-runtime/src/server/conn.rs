@@ -14,12 +14,15 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
 use super::io::DeadlineIo;
-use super::limits::{HEAD_DEADLINE, MAX_HEAD_BYTES, MAX_HEADERS, RESPONSE_DEADLINE};
+use super::limits::{HEAD_DEADLINE, MAX_HEAD_BYTES, MAX_HEADERS, RESPONSE_DEADLINE, SEND_BUFFER};
 use crate::endpoint::{self, Method, Routes, State};
 
 /// Serves `stream` until the client closes it, a deadline passes, or the task is dropped.
 pub(super) async fn serve(stream: TcpStream, routes: Arc<Routes>, state: Arc<State>) {
     let _ = stream.set_nodelay(true);
+    // A fixed send buffer: the kernel would otherwise grow it to megabytes for a client that
+    // does not read, holding the body there past the response deadline.
+    let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
     let io = TokioIo::new(DeadlineIo::new(stream, RESPONSE_DEADLINE));
     let service = service_fn(move |req: hyper::Request<Incoming>| {
         let (routes, state) = (Arc::clone(&routes), Arc::clone(&state));

@@ -42,6 +42,9 @@ impl DeadlineIo {
     /// deadline registers the task's waker with the timer, so an idle writer is woken.
     fn pending<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
         if self.deadline.as_mut().poll(cx).is_ready() {
+            // Closing resets the connection instead of leaving what the kernel still buffers
+            // to trickle out to the slow reader.
+            let _ = self.inner.set_zero_linger();
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "the client read the response too slowly",
@@ -57,7 +60,8 @@ impl AsyncRead for DeadlineIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+        let this = self.get_mut();
+        Pin::new(&mut this.inner).poll_read(cx, buf)
     }
 }
 
@@ -108,5 +112,35 @@ impl AsyncWrite for DeadlineIo {
         let this = self.get_mut();
         let r = ready!(Pin::new(&mut this.inner).poll_shutdown(cx));
         Poll::Ready(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt as _;
+
+    #[test]
+    fn a_response_the_client_does_not_read_fails_at_the_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = DeadlineIo::new(stream, Duration::from_millis(300));
+            let started = std::time::Instant::now();
+            let body = vec![b'x'; 64 << 20];
+            let err = io.write_all(&body).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                started.elapsed()
+            );
+        });
     }
 }

@@ -9,6 +9,9 @@ pub(crate) const HEAD_DEADLINE: Duration = Duration::from_secs(2);
 /// From a response's first byte to its last: a client reading slowly is cut off here.
 /// Prometheus' default scrape timeout is 10 s too.
 pub(crate) const RESPONSE_DEADLINE: Duration = Duration::from_secs(10);
+/// Each connection's kernel send buffer, in bytes: enough for loopback and LAN speed, and
+/// what a client that stops reading holds of the server's memory at most, besides its body.
+pub(crate) const SEND_BUFFER: usize = 256 * 1024;
 /// Connections served at once; past it, a new connection gets `503` at once and is closed.
 pub(crate) const MAX_CONNECTIONS: usize = 512;
 /// Connections being told `503` at once; past it, new connections are closed unanswered.
