@@ -1,7 +1,7 @@
 //! [`Config::install`] and the [`InstallGuard`] that stops what it started.
 
 use std::fmt;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -41,7 +41,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         addr: settings.listen.clone(),
         source,
     };
-    let listener = TcpListener::bind(addr).map_err(bind_error)?;
+    let listener = server::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
     let _ = quanta::Instant::now();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());

@@ -14,6 +14,8 @@ pub(crate) const RESPONSE_DEADLINE: Duration = Duration::from_secs(10);
 pub(crate) const SEND_BUFFER: usize = 256 * 1024;
 /// Connections served at once; past it, a new connection gets `503` at once and is closed.
 pub(crate) const MAX_CONNECTIONS: usize = 512;
+/// Connections the kernel queues before errmon accepts them.
+pub(crate) const BACKLOG: i32 = 1024;
 /// Connections being told `503` at once; past it, new connections are closed unanswered.
 pub(crate) const MAX_REFUSING: usize = 64;
 /// Headers and bytes of one request head; past them, `431`.

@@ -37,6 +37,18 @@ pub(crate) struct Server {
     thread: JoinHandle<()>,
 }
 
+/// A listening socket on `addr` with a backlog for bursts of connections: the standard
+/// library's 128 would make a burst past it wait a second for a retransmitted SYN.
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    // As std's `TcpListener::bind`: a restarted process may bind while old connections linger.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(limits::BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// Starts serving `routes` on `listener` on a thread of its own.
 pub(crate) fn serve(
     listener: std::net::TcpListener,
