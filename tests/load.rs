@@ -17,7 +17,7 @@ enum LoadError {
 
 #[monitored]
 fn handle(n: u32) -> Result<u32, LoadError> {
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         Err(LoadError::Refused)
     } else {
         Ok(n)
