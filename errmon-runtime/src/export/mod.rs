@@ -10,10 +10,13 @@
 
 pub mod bridge;
 pub(crate) mod facade;
+mod layout;
 pub(crate) mod model;
 mod prometheus;
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -43,6 +46,14 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct Renderer {
     settings: Settings,
     facade: Option<PrometheusHandle>,
+    /// Shared by clones: the label layout of the sites, and the previous body's length.
+    cache: Arc<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    layout: layout::LayoutCache,
+    last_len: AtomicUsize,
 }
 
 impl fmt::Debug for Renderer {
@@ -58,26 +69,34 @@ impl Renderer {
     /// A renderer of errmon's own families. To serve the application's `metrics` facade
     /// metrics too, build it with [`Config::install_recorder`] instead.
     pub fn new(settings: Settings) -> Self {
-        Renderer {
-            settings,
-            facade: None,
-        }
+        Self::with_facade(settings, None)
     }
 
     pub(crate) fn with_facade(settings: Settings, facade: Option<PrometheusHandle>) -> Self {
-        Renderer { settings, facade }
+        Renderer {
+            settings,
+            facade,
+            cache: Arc::default(),
+        }
     }
 
     /// The Prometheus text: errmon's families, then the facade's metrics if this renderer
     /// captures them. Serve it with [`CONTENT_TYPE`].
     #[must_use]
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(16 * 1024);
-        let model = model::Model::collect(&self.settings.const_labels);
+        let consts = &self.settings.const_labels;
+        let layout = self.cache.layout.current(consts);
+        // Sized from the previous body, with room to grow, so a large body is not copied
+        // over and over while it grows.
+        let last = self.cache.last_len.load(Ordering::Relaxed);
+        let mut out = String::with_capacity((last + last / 8).max(16 * 1024));
+        let model = model::Model::with_layout(layout, consts);
         prometheus::render(&mut out, &model, &self.settings.buckets);
+        drop(model);
         if let Some(h) = &self.facade {
             out.push_str(&h.render());
         }
+        self.cache.last_len.store(out.len(), Ordering::Relaxed);
         out
     }
 
