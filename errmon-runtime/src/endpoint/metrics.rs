@@ -1,12 +1,20 @@
 //! `/metrics`: the Prometheus text, rendered once for scrapes that arrive together, and
 //! compressed with `gzip` for scrapers that accept it (Prometheus does).
 //!
-//! Scrapes render one at a time. A scrape that finds a rendering started after it arrived
-//! takes that one instead of rendering again, so several servers scraping at once cost one
-//! rendering and one body in memory, not one each; every answer still reflects the totals as
-//! of its arrival or later. Bodies are freed when the last response holding them is sent.
+//! Scrapes render one at a time per encoding. A scrape that finds a rendering started after
+//! it arrived takes that one instead of rendering again, so several servers scraping at once
+//! cost one rendering and one body in memory, not one each; every answer still reflects the
+//! totals as of its arrival or later.
+//!
+//! A `gzip` body is compressed while it is rendered, 64 KiB of text at a time, so the whole
+//! text (25 MB at 10,000 functions) never exists at once: a scrape holds the compressed
+//! body (about 1 MB) and one chunk. When the last response holding a body is sent, its buffer
+//! goes back to a small pool and the next rendering writes into it: a process scraped again
+//! and again keeps the same few buffers instead of allocating (and fragmenting) a body's worth
+//! of memory each time.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -16,15 +24,37 @@ use flate2::write::GzEncoder;
 use super::{Request, Response, State};
 use crate::export::{CONTENT_TYPE, Renderer};
 
-/// The `gzip` level. Measured on the 10,000-function benchmark (README, "Scale"): level 1
-/// compresses the text about as well as the default level 6 for a fraction of its time,
-/// because Prometheus text is long runs of repeated label sets.
+/// The `gzip` level. Measured on the 10,000-function benchmark (`benches/scale.rs`, README
+/// "Scale"): level 1 takes 18 ms for 25 MB of text and gives 0.93 MB; level 6 takes 100 ms
+/// for 0.69 MB, level 9 380 ms. Prometheus text is long runs of repeated label sets, which
+/// the fastest level already finds.
 pub(crate) const GZIP_LEVEL: u32 = 1;
 
-/// The renderer of `/metrics` and the body of the latest rendering, while a response holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Plain = 0,
+    Gzip = 1,
+}
+
+/// Spare body buffers per encoding: a plain body is large, and one is kept; compressed ones
+/// are small, and one can be sent while the next is rendered.
+const POOLED: [usize; 2] = [1, 2];
+
+type Pool = Mutex<Vec<Vec<u8>>>;
+
+/// The renderer of `/metrics` and, per encoding, the latest rendering while a response
+/// holds it.
 pub(crate) struct Scrapes {
     renderer: Renderer,
-    latest: Mutex<Option<Latest>>,
+    slots: [Mutex<Slot>; 2],
+    pools: [Arc<Pool>; 2],
+}
+
+#[derive(Default)]
+struct Slot {
+    latest: Option<Latest>,
+    /// The text of a `gzip` rendering, a chunk at a time.
+    chunk: String,
 }
 
 struct Latest {
@@ -32,24 +62,27 @@ struct Latest {
     body: Weak<Rendered>,
 }
 
-/// One rendering, plain and (on first demand) compressed.
+/// One rendered body; its buffer returns to `pool` when the last response holding it is sent.
 struct Rendered {
-    plain: Vec<u8>,
-    gzip: OnceLock<Vec<u8>>,
+    bytes: Vec<u8>,
+    pool: Arc<Pool>,
+    cap: usize,
 }
 
-struct Plain(Arc<Rendered>);
-struct Gzip(Arc<Rendered>);
-
-impl AsRef<[u8]> for Plain {
-    fn as_ref(&self) -> &[u8] {
-        &self.0.plain
+impl Drop for Rendered {
+    fn drop(&mut self) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < self.cap {
+            pool.push(std::mem::take(&mut self.bytes));
+        }
     }
 }
 
-impl AsRef<[u8]> for Gzip {
+struct Body(Arc<Rendered>);
+
+impl AsRef<[u8]> for Body {
     fn as_ref(&self) -> &[u8] {
-        self.0.gzip.get().map_or(&[], Vec::as_slice)
+        &self.0.bytes
     }
 }
 
@@ -57,7 +90,8 @@ impl Scrapes {
     pub(crate) fn new(renderer: Renderer) -> Self {
         Scrapes {
             renderer,
-            latest: Mutex::new(None),
+            slots: Default::default(),
+            pools: Default::default(),
         }
     }
 
@@ -65,21 +99,48 @@ impl Scrapes {
         &self.renderer
     }
 
-    /// A rendering that started no earlier than this call.
-    fn fresh(&self) -> Arc<Rendered> {
+    /// A rendering in `encoding` that started no earlier than this call.
+    fn fresh(&self, encoding: Encoding) -> Arc<Rendered> {
         let asked = Instant::now();
-        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(l) = latest.as_ref().filter(|l| l.started >= asked) {
+        let i = encoding as usize;
+        let mut slot = self.slots[i].lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(l) = slot.latest.as_ref().filter(|l| l.started >= asked) {
             if let Some(body) = l.body.upgrade() {
                 return body;
             }
         }
         let started = Instant::now();
+        let mut buf = self.pools[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        buf.clear();
+        let bytes = match encoding {
+            Encoding::Plain => {
+                let mut text = String::from_utf8(buf).unwrap_or_default();
+                self.renderer.render_into(&mut text);
+                text.into_bytes()
+            }
+            Encoding::Gzip => {
+                let mut enc = GzEncoder::new(buf, Compression::new(GZIP_LEVEL));
+                // Writing to a Vec cannot fail.
+                let mut compress = |text: &mut String| {
+                    let _ = enc.write_all(text.as_bytes());
+                    text.clear();
+                };
+                let chunk = &mut slot.chunk;
+                self.renderer.render_chunks(chunk, &mut compress);
+                compress(chunk);
+                enc.finish().unwrap_or_default()
+            }
+        };
         let body = Arc::new(Rendered {
-            plain: self.renderer.render().into_bytes(),
-            gzip: OnceLock::new(),
+            bytes,
+            pool: Arc::clone(&self.pools[i]),
+            cap: POOLED[i],
         });
-        *latest = Some(Latest {
+        slot.latest = Some(Latest {
             started,
             body: Arc::downgrade(&body),
         });
@@ -88,24 +149,25 @@ impl Scrapes {
 }
 
 /// `gzip` of `plain` at [`GZIP_LEVEL`].
-pub(crate) fn gzip(plain: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(plain.len() / 8 + 64),
-        Compression::new(GZIP_LEVEL),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = std::io::Write::write_all(&mut enc, plain);
+#[cfg(test)]
+fn gzip(plain: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
+    let _ = enc.write_all(plain);
     enc.finish().unwrap_or_default()
 }
 
 pub(super) fn handle(req: &Request, state: &State) -> Response {
-    let rendered = state.scrapes.fresh();
-    let r = if req.accepts_gzip() {
-        rendered.gzip.get_or_init(|| gzip(&rendered.plain));
-        Response::new(200, CONTENT_TYPE, Bytes::from_owner(Gzip(rendered)))
-            .with_header("content-encoding", "gzip")
+    let encoding = if req.accepts_gzip() {
+        Encoding::Gzip
     } else {
-        Response::new(200, CONTENT_TYPE, Bytes::from_owner(Plain(rendered)))
+        Encoding::Plain
+    };
+    let body = Bytes::from_owner(Body(state.scrapes.fresh(encoding)));
+    let r = Response::new(200, CONTENT_TYPE, body);
+    let r = if encoding == Encoding::Gzip {
+        r.with_header("content-encoding", "gzip")
+    } else {
+        r
     };
     r.with_header("vary", "accept-encoding")
 }
@@ -155,9 +217,30 @@ mod tests {
     #[test]
     fn a_scrape_never_gets_a_rendering_older_than_itself() {
         let state = state();
-        let first = state.scrapes.fresh();
+        let first = state.scrapes.fresh(Encoding::Plain);
         // `first` is still held, and yet a later scrape renders again.
-        let second = state.scrapes.fresh();
+        let second = state.scrapes.fresh(Encoding::Plain);
         assert!(!Arc::ptr_eq(&first, &second));
+    }
+
+    #[test]
+    fn buffers_are_reused_once_their_responses_are_sent() {
+        let state = state();
+        let mut req = Request::get("/metrics");
+        req.accept_encoding = Some(b"gzip".to_vec());
+        let first = handle(&req, &state);
+        let body = first.body.clone();
+        drop(first);
+        let pool = &state.scrapes.pools[Encoding::Gzip as usize];
+        // A response still holds the body: nothing is pooled yet.
+        assert!(pool.lock().unwrap().is_empty());
+        drop(body);
+        let pooled = pool.lock().unwrap().clone();
+        assert_eq!(pooled.len(), 1);
+        // The registry of a unit test is empty: the gzip stream still has its header.
+        assert!(pooled[0].capacity() > 0);
+        let second = handle(&req, &state);
+        assert!(pool.lock().unwrap().is_empty(), "the buffer was not reused");
+        drop(second);
     }
 }

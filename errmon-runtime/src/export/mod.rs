@@ -84,20 +84,44 @@ impl Renderer {
     /// captures them. Serve it with [`CONTENT_TYPE`].
     #[must_use]
     pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out);
+        out
+    }
+
+    /// [`Renderer::render`] into `out`, replacing what it held and keeping its capacity: the
+    /// embedded endpoint reuses its buffers from scrape to scrape.
+    pub(crate) fn render_into(&self, out: &mut String) {
+        out.clear();
+        // Sized from the previous text, with room to grow, so a large body is not copied over
+        // and over (and held twice) while it grows.
+        let last = self.cache.last_len.load(Ordering::Relaxed);
+        out.reserve((last + last / 8).max(16 * 1024));
+        self.render_chunks(out, &mut |_| {});
+    }
+
+    /// Renders into `buf` (cleared first), calling `flush` whenever it holds more than about
+    /// 64 KiB; the text left in `buf` at the end comes last. A `flush` that takes the text
+    /// (and clears `buf`) streams the body without ever holding all of it.
+    pub(crate) fn render_chunks(&self, buf: &mut String, flush: &mut dyn FnMut(&mut String)) {
+        buf.clear();
         let consts = &self.settings.const_labels;
         let layout = self.cache.layout.current(consts);
-        // Sized from the previous body, with room to grow, so a large body is not copied
-        // over and over while it grows.
-        let last = self.cache.last_len.load(Ordering::Relaxed);
-        let mut out = String::with_capacity((last + last / 8).max(16 * 1024));
         let model = model::Model::with_layout(layout, consts);
-        prometheus::render(&mut out, &model, &self.settings.buckets);
+        let mut flushed = 0;
+        let mut counted = |text: &mut String| {
+            flushed += text.len();
+            flush(text);
+            flushed -= text.len();
+        };
+        prometheus::render(buf, &model, &self.settings.buckets, &mut counted);
         drop(model);
         if let Some(h) = &self.facade {
-            out.push_str(&h.render());
+            buf.push_str(&h.render());
         }
-        self.cache.last_len.store(out.len(), Ordering::Relaxed);
-        out
+        self.cache
+            .last_len
+            .store(flushed + buf.len(), Ordering::Relaxed);
     }
 
     #[cfg(feature = "server")]

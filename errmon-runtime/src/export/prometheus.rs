@@ -10,9 +10,19 @@ use std::fmt::Write as _;
 use super::layout::{Group, push_label};
 use super::model::{Durations, Extra, FAMILIES, FamilyKind, Model, Sample};
 
+/// Past this many bytes, `render` hands its output to `flush`.
+pub(crate) const CHUNK: usize = 64 * 1024;
+
 /// Renders every family of `model` into `out`, with `buckets` (bounds in seconds, each with
-/// its index on the grid) as the bounds of duration histograms.
-pub(crate) fn render(out: &mut String, model: &Model<'_>, buckets: &[(f64, usize)]) {
+/// its index on the grid) as the bounds of duration histograms. Whenever `out` holds more
+/// than [`CHUNK`] bytes, after a whole series, it calls `flush`, which may take the text away
+/// (compressing it as it goes) or leave it to grow; what is left at the end is the caller's.
+pub(crate) fn render(
+    out: &mut String,
+    model: &Model<'_>,
+    buckets: &[(f64, usize)],
+    flush: &mut dyn FnMut(&mut String),
+) {
     let le: Vec<String> = buckets
         .iter()
         .map(|(b, _)| format!(",le=\"{b}\"}} "))
@@ -40,6 +50,9 @@ pub(crate) fn render(out: &mut String, model: &Model<'_>, buckets: &[(f64, usize
                 }
                 // The model never pairs a histogram with a number or the reverse.
                 _ => {}
+            }
+            if out.len() >= CHUNK {
+                flush(out);
             }
         });
     }

@@ -21,8 +21,10 @@ pub(crate) const MAX_REFUSING: usize = 64;
 /// Headers and bytes of one request head; past them, `431`.
 pub(crate) const MAX_HEADERS: usize = 64;
 pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Threads that render answers (the runtime's blocking pool).
-pub(crate) const RENDER_THREADS: usize = 2;
+/// Threads that render answers (the runtime's blocking pool). Renderings of one encoding
+/// take turns anyway (`endpoint/metrics.rs`), and one thread keeps their memory in one
+/// allocator arena.
+pub(crate) const RENDER_THREADS: usize = 1;
 /// How long dropping the guard waits for a rendering in progress, after closing every
 /// connection; the whole drop returns within about this.
 pub(crate) const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
