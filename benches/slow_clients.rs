@@ -168,6 +168,31 @@ fn slowloris(addr: SocketAddr, stop: Arc<AtomicBool>, cut: Arc<AtomicU64>) {
     });
 }
 
+/// The plain and gzip body lengths.
+fn sizes(addr: SocketAddr) -> (usize, usize) {
+    let len = |gzip: bool| {
+        let mut s = connect(addr).expect("connect");
+        let enc = if gzip {
+            "Accept-Encoding: gzip\r\n"
+        } else {
+            ""
+        };
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\n{enc}Connection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut bytes = Vec::new();
+        s.read_to_end(&mut bytes).expect("read");
+        let end = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a head");
+        bytes.len() - end - 4
+    };
+    (len(false), len(true))
+}
+
 fn scrape(addr: SocketAddr) -> Duration {
     let t = Instant::now();
     let mut s = connect(addr).expect("connect");
@@ -199,6 +224,7 @@ fn main() {
         .install()
         .expect("install errmon");
     let addr = guard.local_addr();
+    let (plain, gzip) = sizes(addr);
     let idle: Vec<Duration> = (0..20).map(|_| scrape(addr)).collect();
     let stop = Arc::new(AtomicBool::new(false));
     let senders_cut = Arc::new(AtomicU64::new(0));
@@ -231,6 +257,7 @@ fn main() {
         );
     };
     println!("1,000 #[monitored] functions, gzip scrapes, loopback");
+    println!("body: {plain} bytes plain, {gzip} bytes gzip");
     report("without slow clients", idle);
     report("with 200 slow senders and 2 slow readers", times);
     // The readers' cut-off (at the 10 s response deadline) reaches them only once they have

@@ -96,7 +96,7 @@ impl Renderer {
         // Sized from the previous text, with room to grow, so a large body is not copied over
         // and over (and held twice) while it grows.
         let last = self.cache.last_len.load(Ordering::Relaxed);
-        out.reserve((last + last / 8).max(16 * 1024));
+        out.reserve((last + last / 64).max(16 * 1024));
         self.render_chunks(out, &mut |_| {});
     }
 

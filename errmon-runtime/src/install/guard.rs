@@ -70,7 +70,10 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
         .ok_or_else(|| bad(format!("listen address `{listen}` resolves to no address")))
 }
 
-/// Keeps the endpoint running; dropping it stops the server and joins its threads.
+/// Keeps the endpoint running. Dropping it stops accepting, closes every connection at once
+/// (clients in the middle of a request or a response see the connection close), waits at most
+/// 500 ms for a rendering in progress and joins the server's thread: it returns within 1 s,
+/// whatever the clients do.
 ///
 /// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
 /// which run only in the parent: the parent keeps serving its own metrics, and the child
