@@ -99,9 +99,8 @@ impl Scrapes {
         &self.renderer
     }
 
-    /// A rendering in `encoding` that started no earlier than this call.
-    fn fresh(&self, encoding: Encoding) -> Arc<Rendered> {
-        let asked = Instant::now();
+    /// A rendering in `encoding` that started no earlier than `asked`.
+    fn fresh(&self, encoding: Encoding, asked: Instant) -> Arc<Rendered> {
         let i = encoding as usize;
         let mut slot = self.slots[i].lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(l) = slot.latest.as_ref().filter(|l| l.started >= asked) {
@@ -162,7 +161,7 @@ pub(super) fn handle(req: &Request, state: &State) -> Response {
     } else {
         Encoding::Plain
     };
-    let body = Bytes::from_owner(Body(state.scrapes.fresh(encoding)));
+    let body = Bytes::from_owner(Body(state.scrapes.fresh(encoding, req.received)));
     let r = Response::new(200, CONTENT_TYPE, body);
     let r = if encoding == Encoding::Gzip {
         r.with_header("content-encoding", "gzip")
@@ -217,10 +216,23 @@ mod tests {
     #[test]
     fn a_scrape_never_gets_a_rendering_older_than_itself() {
         let state = state();
-        let first = state.scrapes.fresh(Encoding::Plain);
+        let first = state.scrapes.fresh(Encoding::Plain, Instant::now());
         // `first` is still held, and yet a later scrape renders again.
-        let second = state.scrapes.fresh(Encoding::Plain);
+        let second = state.scrapes.fresh(Encoding::Plain, Instant::now());
         assert!(!Arc::ptr_eq(&first, &second));
+    }
+
+    #[test]
+    fn scrapes_that_arrived_before_a_rendering_started_share_it() {
+        let state = state();
+        let asked = Instant::now();
+        let first = state.scrapes.fresh(Encoding::Plain, asked);
+        // Arrived before `first` started (it waited for the thread meanwhile): the same body.
+        let waited = state.scrapes.fresh(Encoding::Plain, asked);
+        assert!(Arc::ptr_eq(&first, &waited));
+        // The other encoding renders on its own.
+        let gzip = state.scrapes.fresh(Encoding::Gzip, asked);
+        assert!(!gzip.bytes.is_empty() && !Arc::ptr_eq(&first, &gzip));
     }
 
     #[test]

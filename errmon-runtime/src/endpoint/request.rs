@@ -1,5 +1,7 @@
 //! The request model: only what routing, authentication and encoding need.
 
+use std::time::Instant;
+
 /// A request method as the routing table sees it. Methods are case-sensitive (RFC 9110 §9.1):
 /// `get` is [`Method::Other`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,9 @@ pub(crate) struct Request {
     /// `Host`, or the authority of an absolute-form target.
     #[expect(dead_code, reason = "no route reads it yet; `/dashboard` links will")]
     pub(crate) host: Option<Vec<u8>>,
+    /// When the transport had the request's head: answers reflect the totals as of then or
+    /// later, however long the request waited for a thread.
+    pub(crate) received: Instant,
 }
 
 impl Request {
@@ -50,6 +55,7 @@ impl Request {
             authorization: None,
             accept_encoding: None,
             host: None,
+            received: Instant::now(),
         }
     }
 

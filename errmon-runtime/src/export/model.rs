@@ -182,25 +182,33 @@ fn add(total: &mut Option<u64>, v: u64) {
 }
 
 impl Values {
-    fn add_durations(&mut self, slots: &[u64; SLOTS], sum_ns: u64) {
-        let d = self.durations.get_or_insert_with(|| Durations {
-            slots: Box::new([0; SLOTS]),
-            sum_ns: 0,
-        });
-        for (total, n) in d.slots.iter_mut().zip(slots) {
-            *total += n;
+    /// Adds a snapshot's durations; the first site's slots are taken over, not copied, so a
+    /// group of one site (the usual case) allocates nothing more.
+    fn add_durations(&mut self, slots: Box<[u64; SLOTS]>, sum_ns: u64) {
+        match &mut self.durations {
+            None => {
+                self.durations = Some(Durations {
+                    slots,
+                    sum_ns: u128::from(sum_ns),
+                });
+            }
+            Some(d) => {
+                for (total, n) in d.slots.iter_mut().zip(slots.iter()) {
+                    *total += n;
+                }
+                d.sum_ns += u128::from(sum_ns);
+            }
         }
-        d.sum_ns += u128::from(sum_ns);
     }
 
     fn collect(group: &Group) -> Self {
         let mut v = Values::default();
         for site in &group.sites {
-            let snap = site.snapshot();
+            let mut snap = site.snapshot();
             match site.meta().kind {
                 Kind::Count => add(&mut v.calls, snap.calls),
                 Kind::Timed => {
-                    if let Some(slots) = &snap.slots {
+                    if let Some(slots) = snap.slots.take() {
                         v.add_durations(slots, snap.sum_ns);
                     }
                 }
@@ -211,7 +219,7 @@ impl Values {
                         *total += n;
                     }
                     add(&mut v.in_flight, snap.in_flight());
-                    if let Some(slots) = &snap.slots {
+                    if let Some(slots) = snap.slots.take() {
                         v.add_durations(slots, snap.sum_ns);
                     }
                     // Read per site, in the same walk as its snapshot, rather than through

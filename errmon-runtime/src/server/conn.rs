@@ -61,6 +61,7 @@ fn to_model(req: &hyper::Request<Incoming>) -> endpoint::Request {
         accept_encoding: header(header::ACCEPT_ENCODING),
         host: header(header::HOST)
             .or_else(|| uri.authority().map(|a| a.as_str().as_bytes().to_vec())),
+        received: std::time::Instant::now(),
     }
 }
 
