@@ -37,12 +37,17 @@ fn past_the_cap_new_connections_get_503_at_once() {
         .install()
         .expect("install errmon");
     let addr = guard.local_addr();
-    // Silent connections, each held until the head deadline (2 s); opened well within it.
+    // Connections that each get one answer, so each is surely accepted, and then stay open
+    // (kept alive, idle) until the head deadline, 2 s after their answer.
     let held: Vec<TcpStream> = (0..MAX_CONNECTIONS)
-        .map(|_| connect(addr).expect("connect"))
+        .map(|_| {
+            let mut s = connect(addr).expect("connect");
+            std::io::Write::write_all(&mut s, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+            let r = support::read_one(&mut s, false).expect("an answer below the cap");
+            assert_eq!(r.status, 200, "{}", r.head);
+            s
+        })
         .collect();
-    // Let the server accept them all before the next one.
-    std::thread::sleep(Duration::from_millis(300));
     let t = Instant::now();
     let mut extra = connect(addr).expect("connect past the cap");
     std::io::Write::write_all(&mut extra, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
