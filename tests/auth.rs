@@ -49,4 +49,11 @@ fn only_requests_with_the_token_are_served() {
         r.text(),
         r#"errmon_calls_total{function="guarded",module="auth"} 1"#,
     );
+    // The scheme is case-insensitive (RFC 9110); the token is not.
+    for scheme in ["bearer", "BEARER"] {
+        let r = get_with(addr, "/metrics", Some(&format!("{scheme} s3cret-T0ken")));
+        assert_eq!(r.status, 200, "{scheme}: {}", r.head);
+    }
+    let r = get_with(addr, "/metrics", Some("Bearer S3CRET-T0KEN"));
+    assert_eq!(r.status, 401, "{}", r.head);
 }

@@ -69,10 +69,11 @@ fn other_methods_get_405_with_allow() {
         assert_status(&r, 405);
         assert_eq!(r.header("Allow"), Some("GET, HEAD"), "{method}");
     }
-    // A body the server does not read does not break the answer.
+    // A body the server does not read does not break the answer. (`Connection: close`: the
+    // endpoint keeps connections alive, and this client reads until the server closes.)
     let r = send_raw(
         addr,
-        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
+        b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world",
     )
     .expect("POST with a body");
     assert_status(&r, 405);
@@ -225,4 +226,94 @@ fn many_concurrent_scrapes_get_200_or_503_and_never_hang() {
     }
     assert!(ok > 0, "no scrape succeeded ({busy} got 503)");
     assert_still_serving(addr);
+}
+
+#[test]
+fn a_connection_is_kept_alive_between_requests() {
+    let (addr, _turn) = endpoint();
+    let mut s = connect(addr).expect("connect");
+    for _ in 0..3 {
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("write");
+        let r = support::read_one(&mut s, false).expect("an answer on the same connection");
+        assert_eq!(r.status, 200, "{}", r.head);
+        assert_eq!(r.header("Connection"), None, "{}", r.head);
+        assert!(r.text().lines().any(|l| l == PING), "{}", r.text());
+    }
+    // HEAD on a kept-alive connection: the head says how long GET's body is, and no body
+    // follows, so the next answer starts right after it (a stray body would be read as the
+    // next answer's head). One request at a time: `read_one` drops what it reads past its
+    // answer.
+    s.write_all(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let head = support::read_one(&mut s, true).expect("HEAD");
+    assert_eq!(head.status, 200);
+    assert!(
+        head.header("Content-Length").is_some_and(|n| n != "0"),
+        "{}",
+        head.head
+    );
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let index = support::read_one(&mut s, false).expect("GET / after HEAD");
+    assert_eq!(index.status, 200);
+    assert!(index.text().contains("/metrics"), "{}", index.text());
+}
+
+#[test]
+fn an_idle_kept_alive_connection_is_closed_by_the_head_deadline() {
+    let (addr, _turn) = endpoint();
+    let mut s = connect(addr).expect("connect");
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    assert_eq!(support::read_one(&mut s, false).expect("GET /").status, 200);
+    let t = Instant::now();
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest)
+        .expect("the server closes the idle connection");
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "idle for {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn absolute_form_targets_route_like_origin_form() {
+    let (addr, _turn) = endpoint();
+    let raw = format!(
+        "GET http://{addr}/metrics?x=1 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    );
+    let r = send_raw(addr, raw.as_bytes()).expect("absolute-form");
+    assert_status(&r, 200);
+    assert!(r.text().lines().any(|l| l == PING), "{}", r.text());
+    let r = send_raw(
+        addr,
+        b"GET http://elsewhere/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .expect("absolute-form, unknown path");
+    assert_status(&r, 404);
+}
+
+#[test]
+fn gzip_is_served_to_scrapers_that_accept_it() {
+    let (addr, _turn) = endpoint();
+    let plain = get(addr, "/metrics");
+    let r = send_raw(
+        addr,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+    )
+    .expect("gzip scrape");
+    assert_status(&r, 200);
+    assert_eq!(r.header("Content-Encoding"), Some("gzip"), "{}", r.head);
+    assert_eq!(r.header("Vary"), Some("accept-encoding"), "{}", r.head);
+    assert_eq!(&r.body[..2], b"\x1f\x8b", "not a gzip stream");
+    assert!(
+        r.body.len() < plain.body.len(),
+        "{} >= {}",
+        r.body.len(),
+        plain.body.len()
+    );
+    assert_eq!(plain.header("Content-Encoding"), None);
 }

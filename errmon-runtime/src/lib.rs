@@ -11,17 +11,19 @@
 #[cfg(feature = "exporter")]
 mod config;
 pub mod context;
+#[cfg(feature = "server")]
+mod endpoint;
 pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
-#[cfg(feature = "server")]
-mod http;
 #[cfg(feature = "exporter")]
 mod install;
 mod private;
 mod record;
 mod registry;
 pub mod retry;
+#[cfg(feature = "server")]
+mod server;
 
 pub use errmon_macros::{ErrorKind, count_calls, monitored, retry, timed};
 pub use errors::kind::ErrorKind;

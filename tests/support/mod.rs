@@ -179,3 +179,37 @@ pub fn quiet_expected_panics() {
         }
     }));
 }
+
+/// Reads one response from a connection that may stay open (keep-alive): the head, then as
+/// many body bytes as `Content-Length` says (none for a `HEAD` request, when `head_only`).
+pub fn read_one(stream: &mut TcpStream, head_only: bool) -> io::Result<Response> {
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let end = loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return parse_response(&bytes);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    };
+    let head = parse_response(&bytes[..end + 4])?;
+    let length: usize = if head_only {
+        0
+    } else {
+        head.header("Content-Length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    while bytes.len() < end + 4 + length {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    bytes.truncate(end + 4 + length);
+    parse_response(&bytes)
+}

@@ -59,7 +59,7 @@ impl Bridge {
     /// in two `impl` blocks of one module) are published as one sum, as `/metrics` serves them.
     pub fn publish(&mut self) {
         let model = Model::collect(&[]);
-        for family in &model.families {
+        for family in &model.families() {
             for (labels, value) in &family.series {
                 match (family.kind, value) {
                     (FamilyKind::Counter, Value::Number(v)) => {

@@ -10,10 +10,13 @@
 
 pub mod bridge;
 pub(crate) mod facade;
+mod layout;
 pub(crate) mod model;
 mod prometheus;
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -43,6 +46,14 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct Renderer {
     settings: Settings,
     facade: Option<PrometheusHandle>,
+    /// Shared by clones: the label layout of the sites, and the previous body's length.
+    cache: Arc<Cache>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    layout: layout::LayoutCache,
+    last_len: AtomicUsize,
 }
 
 impl fmt::Debug for Renderer {
@@ -58,27 +69,59 @@ impl Renderer {
     /// A renderer of errmon's own families. To serve the application's `metrics` facade
     /// metrics too, build it with [`Config::install_recorder`] instead.
     pub fn new(settings: Settings) -> Self {
-        Renderer {
-            settings,
-            facade: None,
-        }
+        Self::with_facade(settings, None)
     }
 
     pub(crate) fn with_facade(settings: Settings, facade: Option<PrometheusHandle>) -> Self {
-        Renderer { settings, facade }
+        Renderer {
+            settings,
+            facade,
+            cache: Arc::default(),
+        }
     }
 
     /// The Prometheus text: errmon's families, then the facade's metrics if this renderer
     /// captures them. Serve it with [`CONTENT_TYPE`].
     #[must_use]
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(16 * 1024);
-        let model = model::Model::collect(&self.settings.const_labels);
-        prometheus::render(&mut out, &model, &self.settings.buckets);
-        if let Some(h) = &self.facade {
-            out.push_str(&h.render());
-        }
+        let mut out = String::new();
+        self.render_into(&mut out);
         out
+    }
+
+    /// [`Renderer::render`] into `out`, replacing what it held and keeping its capacity: the
+    /// embedded endpoint reuses its buffers from scrape to scrape.
+    pub(crate) fn render_into(&self, out: &mut String) {
+        out.clear();
+        // Sized from the previous text, with room to grow, so a large body is not copied over
+        // and over (and held twice) while it grows.
+        let last = self.cache.last_len.load(Ordering::Relaxed);
+        out.reserve((last + last / 64).max(16 * 1024));
+        self.render_chunks(out, &mut |_| {});
+    }
+
+    /// Renders into `buf` (cleared first), calling `flush` whenever it holds more than about
+    /// 64 KiB; the text left in `buf` at the end comes last. A `flush` that takes the text
+    /// (and clears `buf`) streams the body without ever holding all of it.
+    pub(crate) fn render_chunks(&self, buf: &mut String, flush: &mut dyn FnMut(&mut String)) {
+        buf.clear();
+        let consts = &self.settings.const_labels;
+        let layout = self.cache.layout.current(consts);
+        let model = model::Model::with_layout(layout, consts);
+        let mut flushed = 0;
+        let mut counted = |text: &mut String| {
+            flushed += text.len();
+            flush(text);
+            flushed -= text.len();
+        };
+        prometheus::render(buf, &model, &self.settings.buckets, &mut counted);
+        drop(model);
+        if let Some(h) = &self.facade {
+            buf.push_str(&h.render());
+        }
+        self.cache
+            .last_len
+            .store(flushed + buf.len(), Ordering::Relaxed);
     }
 
     #[cfg(feature = "server")]

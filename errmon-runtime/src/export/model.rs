@@ -9,6 +9,7 @@
 //! | `#[timed]` | durations |
 //! | `#[monitored]` | calls, outcomes (one series per outcome), errors (one per type and kind), in flight, durations |
 //! | `#[retry]` | retry attempts, retries, retries exhausted |
+//! | the process | error reports dropped, by reason |
 //!
 //! Labels, always in this order: `function`, `module`, the family's own (`outcome`, or
 //! `error_type` and `error_kind`), the site's static `labels(...)`, then the constant labels of
@@ -19,10 +20,12 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use super::layout::{Group, Layout};
 use crate::record::grid::SLOTS;
 use crate::registry;
-use crate::registry::{Kind, OutcomeLabel, Site};
+use crate::registry::{Kind, OutcomeLabel};
 
 pub(crate) const CALLS: &str = "errmon_calls_total";
 pub(crate) const OUTCOMES: &str = "errmon_call_outcomes_total";
@@ -77,56 +80,76 @@ pub(crate) enum Value {
     Durations(Durations),
 }
 
-/// One metric family. Series are keyed by their labels, so two sites that share labels (the
-/// same function name in two `impl` blocks of one module) add up instead of repeating a series,
-/// which Prometheus would reject.
+/// One metric family with its series keyed by their labels, as the bridge publishes them.
 #[derive(Debug)]
 pub(crate) struct Family<'a> {
     pub(crate) name: &'static str,
     pub(crate) kind: FamilyKind,
-    pub(crate) help: &'static str,
     pub(crate) series: BTreeMap<Labels<'a>, Value>,
 }
 
-impl<'a> Family<'a> {
-    const fn new(name: &'static str, kind: FamilyKind, help: &'static str) -> Self {
-        Family {
-            name,
-            kind,
-            help,
-            series: BTreeMap::new(),
-        }
-    }
-
-    fn add(&mut self, labels: Labels<'a>, v: u64) {
-        let entry = self.series.entry(labels).or_insert(Value::Number(0));
-        if let Value::Number(n) = entry {
-            *n += v;
-        }
-    }
-
-    fn add_durations(&mut self, labels: Labels<'a>, slots: &[u64; SLOTS], sum_ns: u64) {
-        let entry = self.series.entry(labels).or_insert_with(|| {
-            Value::Durations(Durations {
-                slots: Box::new([0; SLOTS]),
-                sum_ns: 0,
-            })
-        });
-        if let Value::Durations(d) = entry {
-            for (total, n) in d.slots.iter_mut().zip(slots) {
-                *total += n;
-            }
-            d.sum_ns += u128::from(sum_ns);
-        }
-    }
-}
-
-/// Every errmon family with every series, as of one walk of the registry. Families are in
-/// the order they are rendered; those without series are kept, and renderers skip them.
+/// A family's name, type and help text.
 #[derive(Debug)]
-pub(crate) struct Model<'a> {
-    pub(crate) families: [Family<'a>; 9],
+pub(crate) struct FamilyDef {
+    pub(crate) name: &'static str,
+    pub(crate) kind: FamilyKind,
+    pub(crate) help: &'static str,
 }
+
+/// Every errmon family, in the order they are rendered.
+pub(crate) const FAMILIES: [FamilyDef; 9] = {
+    use FamilyKind::{Counter, Gauge, Histogram};
+    const fn def(name: &'static str, kind: FamilyKind, help: &'static str) -> FamilyDef {
+        FamilyDef { name, kind, help }
+    }
+    [
+        def(
+            CALLS,
+            Counter,
+            "Calls of instrumented functions, counted when they start.",
+        ),
+        def(
+            OUTCOMES,
+            Counter,
+            "Finished calls of #[monitored] functions by outcome: ok, error, panic or cancelled.",
+        ),
+        def(
+            ERRORS,
+            Counter,
+            "Errors returned by #[monitored] functions by error type and kind.",
+        ),
+        def(
+            IN_FLIGHT,
+            Gauge,
+            "Calls of #[monitored] functions started and not finished.",
+        ),
+        def(
+            DURATION,
+            Histogram,
+            "Duration of calls of #[timed] and #[monitored] functions in seconds.",
+        ),
+        def(
+            RETRY_ATTEMPTS,
+            Counter,
+            "Attempts of #[retry] functions, the first try included.",
+        ),
+        def(
+            RETRIES,
+            Counter,
+            "Failed attempts of #[retry] functions that were run again.",
+        ),
+        def(
+            RETRIES_EXHAUSTED,
+            Counter,
+            "Calls of #[retry] functions that ran out of attempts or time and returned their last error.",
+        ),
+        def(
+            REPORTS_DROPPED,
+            Counter,
+            "Errors counted but given no stored report, by reason: filtered, rate_limited, sampled, scrubbed or busy.",
+        ),
+    ]
+};
 
 const F_CALLS: usize = 0;
 const F_OUTCOMES: usize = 1;
@@ -136,131 +159,263 @@ const F_DURATION: usize = 4;
 const F_ATTEMPTS: usize = 5;
 const F_RETRIES: usize = 6;
 const F_EXHAUSTED: usize = 7;
+/// The first family of the process as a whole rather than of its sites.
 const F_DROPPED: usize = 8;
 
-impl<'a> Model<'a> {
-    /// Walks the registry once. `const_labels` go on every series, after the others.
-    pub(crate) fn collect(const_labels: &'a [(String, String)]) -> Self {
-        use FamilyKind::{Counter, Gauge, Histogram};
-        let mut families = [
-            Family::new(
-                CALLS,
-                Counter,
-                "Calls of instrumented functions, counted when they start.",
-            ),
-            Family::new(
-                OUTCOMES,
-                Counter,
-                "Finished calls of #[monitored] functions by outcome: ok, error, panic or cancelled.",
-            ),
-            Family::new(
-                ERRORS,
-                Counter,
-                "Errors returned by #[monitored] functions by error type and kind.",
-            ),
-            Family::new(
-                IN_FLIGHT,
-                Gauge,
-                "Calls of #[monitored] functions started and not finished.",
-            ),
-            Family::new(
-                DURATION,
-                Histogram,
-                "Duration of calls of #[timed] and #[monitored] functions in seconds.",
-            ),
-            Family::new(
-                RETRY_ATTEMPTS,
-                Counter,
-                "Attempts of #[retry] functions, the first try included.",
-            ),
-            Family::new(
-                RETRIES,
-                Counter,
-                "Failed attempts of #[retry] functions that were run again.",
-            ),
-            Family::new(
-                RETRIES_EXHAUSTED,
-                Counter,
-                "Calls of #[retry] functions that ran out of attempts or time and returned their last error.",
-            ),
-            Family::new(
-                REPORTS_DROPPED,
-                Counter,
-                "Errors counted but given no stored report, by reason: filtered, rate_limited, sampled, scrubbed or busy.",
-            ),
-        ];
-        // A reason appears once it has dropped a report, so a process without drops renders
-        // nothing more.
-        for (reason, n) in crate::errors::dropped_totals() {
-            if n > 0 {
-                let mut l: Labels<'a> = vec![("reason", reason.as_str().into())];
-                l.extend(
-                    const_labels
-                        .iter()
-                        .filter(|(k, _)| k != "reason")
-                        .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))),
-                );
-                families[F_DROPPED].add(l, n);
+/// Outcomes in the order their series are rendered: by label value.
+const OUTCOMES_BY_NAME: [OutcomeLabel; 4] = [
+    OutcomeLabel::Cancelled,
+    OutcomeLabel::Error,
+    OutcomeLabel::Ok,
+    OutcomeLabel::Panic,
+];
+
+/// What one group of sites recorded, summed over its sites. `None`: no site of the group
+/// records into that family (a `#[timed]` site has no calls, a `#[count_calls]` site no
+/// outcomes), so the group has no series there.
+#[derive(Debug, Default)]
+struct Values {
+    calls: Option<u64>,
+    outcomes: Option<[u64; 4]>,
+    in_flight: Option<u64>,
+    durations: Option<Durations>,
+    /// (short type name, kind, count), sorted, each pair once.
+    errors: Vec<(String, &'static str, u64)>,
+    attempts: Option<u64>,
+    retries: Option<u64>,
+    exhausted: Option<u64>,
+}
+
+fn add(total: &mut Option<u64>, v: u64) {
+    *total.get_or_insert(0) += v;
+}
+
+impl Values {
+    /// Adds a snapshot's durations; the first site's slots are taken over, not copied, so a
+    /// group of one site (the usual case) allocates nothing more.
+    fn add_durations(&mut self, slots: Box<[u64; SLOTS]>, sum_ns: u64) {
+        match &mut self.durations {
+            None => {
+                self.durations = Some(Durations {
+                    slots,
+                    sum_ns: u128::from(sum_ns),
+                });
+            }
+            Some(d) => {
+                for (total, n) in d.slots.iter_mut().zip(slots.iter()) {
+                    *total += n;
+                }
+                d.sum_ns += u128::from(sum_ns);
             }
         }
-        for site in registry::sites() {
-            let snap = site.snapshot();
-            let meta = site.meta();
-            let base = || labels(site, &[], const_labels);
-            match meta.kind {
-                Kind::Count => families[F_CALLS].add(base(), snap.calls),
+    }
+
+    fn collect(group: &Group) -> Self {
+        let mut v = Values::default();
+        for site in &group.sites {
+            let mut snap = site.snapshot();
+            match site.meta().kind {
+                Kind::Count => add(&mut v.calls, snap.calls),
                 Kind::Timed => {
-                    if let Some(slots) = &snap.slots {
-                        families[F_DURATION].add_durations(base(), slots, snap.sum_ns);
+                    if let Some(slots) = snap.slots.take() {
+                        v.add_durations(slots, snap.sum_ns);
                     }
                 }
                 Kind::Monitored => {
-                    families[F_CALLS].add(base(), snap.calls);
-                    for o in OutcomeLabel::ALL {
-                        families[F_OUTCOMES].add(
-                            labels(site, &[("outcome", o.as_str().into())], const_labels),
-                            snap.outcomes[o as usize],
-                        );
+                    add(&mut v.calls, snap.calls);
+                    let o = v.outcomes.get_or_insert([0; 4]);
+                    for (total, n) in o.iter_mut().zip(snap.outcomes) {
+                        *total += n;
                     }
-                    families[F_IN_FLIGHT].add(base(), snap.in_flight());
-                    if let Some(slots) = &snap.slots {
-                        families[F_DURATION].add_durations(base(), slots, snap.sum_ns);
+                    add(&mut v.in_flight, snap.in_flight());
+                    if let Some(slots) = snap.slots.take() {
+                        v.add_durations(slots, snap.sum_ns);
                     }
-                    for (error_type, error_kind, count) in site_errors(site) {
-                        let extra = [
-                            ("error_type", Cow::Owned(error_type)),
-                            ("error_kind", Cow::Borrowed(error_kind)),
-                        ];
-                        families[F_ERRORS].add(labels(site, &extra, const_labels), count);
+                    // Read per site, in the same walk as its snapshot, rather than through
+                    // `registry::errors()`, which would walk the registry again.
+                    for (type_name, kind, count) in site.error_series() {
+                        v.errors
+                            .push((registry::short_type_name(type_name), kind, count));
                     }
                 }
                 Kind::Retry => {
-                    families[F_ATTEMPTS].add(base(), snap.calls);
-                    families[F_RETRIES].add(base(), snap.retries);
-                    families[F_EXHAUSTED].add(base(), snap.exhausted);
+                    add(&mut v.attempts, snap.calls);
+                    add(&mut v.retries, snap.retries);
+                    add(&mut v.exhausted, snap.exhausted);
                 }
             }
         }
-        Model { families }
+        if group.sites.len() > 1 || v.errors.len() > 1 {
+            v.errors
+                .sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            v.errors.dedup_by(|later, kept| {
+                let same = later.0 == kept.0 && later.1 == kept.1;
+                if same {
+                    kept.2 += later.2;
+                }
+                same
+            });
+        }
+        v
     }
 }
 
-/// A site's error series: (short type name, kind, count). Read per site, in the same walk as
-/// its snapshot, rather than through `registry::errors()`, which would walk the registry again.
-fn site_errors(site: &Site) -> impl Iterator<Item = (String, &'static str, u64)> {
-    site.error_series()
-        .into_iter()
-        .map(|(type_name, kind, count)| (registry::short_type_name(type_name), kind, count))
+/// The labels a family adds to a series, between the group's `head` and its tail.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Extra<'a> {
+    None,
+    Outcome(&'static str),
+    Error(&'a str, &'static str),
+    /// A series of the process, not of a site: `reason`, then the constant labels only.
+    Reason(&'static str),
 }
 
-/// A series' labels in the model's order; a name already present is not added again.
-fn labels<'a>(
-    site: &'static Site,
-    extra: &[(&'a str, Cow<'a, str>)],
+/// A series' value, borrowed from the model.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Sample<'a> {
+    Number(u64),
+    Durations(&'a Durations),
+}
+
+/// Every series of every errmon family, as of one walk of the registry.
+#[derive(Debug)]
+pub(crate) struct Model<'a> {
+    layout: Arc<Layout>,
+    values: Vec<Values>,
+    /// Error reports dropped by reason; a reason appears once it has dropped one, so a
+    /// process without drops renders nothing more.
+    dropped: Vec<(&'static str, u64)>,
     const_labels: &'a [(String, String)],
-) -> Labels<'a> {
-    let meta = site.meta();
-    ordered_labels(meta.function, meta.module, extra, meta.labels, const_labels)
+}
+
+impl<'a> Model<'a> {
+    /// Walks the registry once, with a layout built for `const_labels`.
+    pub(crate) fn collect(const_labels: &'a [(String, String)]) -> Self {
+        Self::with_layout(Arc::new(Layout::build(const_labels)), const_labels)
+    }
+
+    /// Walks the sites of `layout` once; `const_labels` must be those it was built with.
+    pub(crate) fn with_layout(layout: Arc<Layout>, const_labels: &'a [(String, String)]) -> Self {
+        let values = layout.groups.iter().map(Values::collect).collect();
+        let dropped = crate::errors::dropped_totals()
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+            .map(|(reason, n)| (reason.as_str(), n))
+            .collect();
+        Model {
+            layout,
+            values,
+            dropped,
+            const_labels,
+        }
+    }
+
+    /// Calls `f` for each series of `FAMILIES[family]`, in order.
+    pub(crate) fn each_series(
+        &self,
+        family: usize,
+        mut f: impl FnMut(&Group, Extra<'_>, Sample<'_>),
+    ) {
+        if family == F_DROPPED {
+            for &(reason, n) in &self.dropped {
+                f(
+                    &self.layout.process,
+                    Extra::Reason(reason),
+                    Sample::Number(n),
+                );
+            }
+            return;
+        }
+        for (g, v) in self.layout.groups.iter().zip(&self.values) {
+            let number = |n: Option<u64>| n.map(Sample::Number);
+            match family {
+                F_CALLS | F_IN_FLIGHT | F_ATTEMPTS | F_RETRIES | F_EXHAUSTED => {
+                    let n = match family {
+                        F_CALLS => v.calls,
+                        F_IN_FLIGHT => v.in_flight,
+                        F_ATTEMPTS => v.attempts,
+                        F_RETRIES => v.retries,
+                        _ => v.exhausted,
+                    };
+                    if let Some(s) = number(n) {
+                        f(g, Extra::None, s);
+                    }
+                }
+                F_OUTCOMES => {
+                    if let Some(o) = &v.outcomes {
+                        for label in OUTCOMES_BY_NAME {
+                            f(
+                                g,
+                                Extra::Outcome(label.as_str()),
+                                Sample::Number(o[label as usize]),
+                            );
+                        }
+                    }
+                }
+                F_ERRORS => {
+                    for (t, k, n) in &v.errors {
+                        f(g, Extra::Error(t, k), Sample::Number(*n));
+                    }
+                }
+                F_DURATION => {
+                    if let Some(d) = &v.durations {
+                        f(g, Extra::None, Sample::Durations(d));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Every family with its series keyed by labels in the model's order, for the bridge.
+    pub(crate) fn families(&self) -> Vec<Family<'_>> {
+        (0..FAMILIES.len())
+            .map(|i| {
+                let mut series = BTreeMap::new();
+                self.each_series(i, |g, extra, sample| {
+                    let extra: Vec<(&str, Cow<'_, str>)> = match extra {
+                        Extra::None => Vec::new(),
+                        Extra::Outcome(o) => vec![("outcome", o.into())],
+                        Extra::Error(t, k) => vec![
+                            ("error_type", Cow::Owned(t.to_owned())),
+                            ("error_kind", k.into()),
+                        ],
+                        Extra::Reason(r) => {
+                            let mut labels: Labels<'_> = vec![("reason", r.into())];
+                            labels.extend(
+                                self.const_labels
+                                    .iter()
+                                    .filter(|(k, _)| k != "reason")
+                                    .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))),
+                            );
+                            if let Sample::Number(n) = sample {
+                                series.insert(labels, Value::Number(n));
+                            }
+                            return;
+                        }
+                    };
+                    let meta = g.first().meta();
+                    let labels = ordered_labels(
+                        meta.function,
+                        meta.module,
+                        &extra,
+                        meta.labels,
+                        self.const_labels,
+                    );
+                    let value = match sample {
+                        Sample::Number(n) => Value::Number(n),
+                        Sample::Durations(d) => Value::Durations(d.clone()),
+                    };
+                    series.insert(labels, value);
+                });
+                Family {
+                    name: FAMILIES[i].name,
+                    kind: FAMILIES[i].kind,
+                    series,
+                }
+            })
+            .collect()
+    }
 }
 
 pub(crate) fn ordered_labels<'a>(

@@ -1,14 +1,15 @@
 //! [`Config::install`] and the [`InstallGuard`] that stops what it started.
 
 use std::fmt;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::InstallError;
 use crate::config::{Config, ConfigError, Settings};
+use crate::endpoint::{Routes, State};
 use crate::export::{Renderer, facade};
-use crate::http::{self, Server};
+use crate::server::{self, Server};
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -40,7 +41,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         addr: settings.listen.clone(),
         source,
     };
-    let listener = TcpListener::bind(addr).map_err(bind_error)?;
+    let listener = server::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
     crate::record::clock::warm_up();
     if let Some(errors) = settings.errors.clone() {
@@ -50,14 +51,14 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     crate::errors::install_panic_hook();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
-    let state = http::State {
-        renderer: Renderer::with_facade(settings, facade),
-        token,
-    };
-    let server = http::serve(listener, Arc::new(state)).map_err(|source| InstallError::Bind {
-        addr: listen,
-        source,
-    })?;
+    let state = State::new(Renderer::with_facade(settings, facade), token);
+    let server =
+        server::serve(listener, Routes::standard(), Arc::new(state)).map_err(|source| {
+            InstallError::Bind {
+                addr: listen,
+                source,
+            }
+        })?;
     Ok(InstallGuard {
         server: Some(server),
         pid: std::process::id(),
@@ -74,7 +75,10 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
         .ok_or_else(|| bad(format!("listen address `{listen}` resolves to no address")))
 }
 
-/// Keeps the endpoint running; dropping it stops the server and joins its threads.
+/// Keeps the endpoint running. Dropping it stops accepting, closes every connection at once
+/// (clients in the middle of a request or a response see the connection close), waits at most
+/// 500 ms for a rendering in progress and joins the server's thread: it returns within 1 s,
+/// whatever the clients do.
 ///
 /// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
 /// which run only in the parent: the parent keeps serving its own metrics, and the child

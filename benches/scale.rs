@@ -1,0 +1,362 @@
+//! The endpoint at 10,000 `#[monitored]` functions: scrape time, body size plain and gzip,
+//! the CPU cost of each gzip level, and the process's RSS idle, after 10 s of load, and at its
+//! peak during 4 concurrent scrapes.
+//!
+//! ```text
+//! cargo bench --bench scale
+//! ```
+//!
+//! Everything runs pinned to one core (the server, the clients and the callers share it), on
+//! loopback. The functions are generated below by `macro_rules!`: 1,000 modules of 10
+//! functions each, every one called, some returning errors, so every one has shards, outcomes
+//! and an error series. Targets (issue 7): a scrape under 50 ms; RSS after the load within
+//! 10 % of before it; peak RSS during 4 concurrent scrapes under 2x the idle RSS.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use errmon_runtime::{Config, ErrorKind};
+
+#[derive(Debug, ErrorKind)]
+pub enum ScaleError {
+    Refused,
+}
+
+macro_rules! leaf {
+    () => {
+        leaf!(f0 0, f1 1, f2 2, f3 3, f4 4, f5 5, f6 6, f7 7, f8 8, f9 9);
+    };
+    ($($f:ident $i:literal),*) => {
+        $(
+            #[::errmon_runtime::monitored]
+            pub fn $f(n: u64) -> Result<u64, crate::ScaleError> {
+                if n % 13 == $i { Err(crate::ScaleError::Refused) } else { Ok(n) }
+            }
+        )*
+        pub fn call_all(n: u64) {
+            $( let _ = $f(n); )*
+        }
+    };
+}
+
+macro_rules! tens {
+    ($inner:ident) => {
+        pub mod m0 {
+            $inner!();
+        }
+        pub mod m1 {
+            $inner!();
+        }
+        pub mod m2 {
+            $inner!();
+        }
+        pub mod m3 {
+            $inner!();
+        }
+        pub mod m4 {
+            $inner!();
+        }
+        pub mod m5 {
+            $inner!();
+        }
+        pub mod m6 {
+            $inner!();
+        }
+        pub mod m7 {
+            $inner!();
+        }
+        pub mod m8 {
+            $inner!();
+        }
+        pub mod m9 {
+            $inner!();
+        }
+        pub fn call_all(n: u64) {
+            m0::call_all(n);
+            m1::call_all(n);
+            m2::call_all(n);
+            m3::call_all(n);
+            m4::call_all(n);
+            m5::call_all(n);
+            m6::call_all(n);
+            m7::call_all(n);
+            m8::call_all(n);
+            m9::call_all(n);
+        }
+    };
+}
+
+macro_rules! hundred {
+    () => {
+        tens!(leaf);
+    };
+}
+
+macro_rules! thousand {
+    () => {
+        tens!(hundred);
+    };
+}
+
+/// 10 x 10 x 10 modules of 10 functions.
+mod generated {
+    tens!(thousand);
+}
+
+const FUNCTIONS: usize = 10_000;
+
+fn pin_to_one_core() {
+    // SAFETY: a zeroed cpu_set_t is empty; CPU_SET writes inside it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set);
+    }
+}
+
+/// A field of /proc/self/status, in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+fn rss_mib() -> f64 {
+    status_kib("VmRSS:") as f64 / 1024.0
+}
+
+/// Resets the peak RSS (`VmHWM`) to the current RSS.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_mib() -> f64 {
+    status_kib("VmHWM:") as f64 / 1024.0
+}
+
+/// One scrape; returns the body length. The body is counted, not kept: the clients run in the
+/// measured process, and 4 of them holding 27 MB each would be counted as the server's.
+fn scrape(addr: SocketAddr, gzip: bool) -> usize {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let enc = if gzip {
+        "Accept-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\n{enc}Connection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut head = Vec::new();
+    let mut total = 0;
+    let mut body_at = None;
+    loop {
+        let n = s.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        if body_at.is_none() {
+            head.extend_from_slice(&buf[..n]);
+            body_at = head
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|p| p + 4);
+        }
+        total += n;
+    }
+    let body_at = body_at.expect("a head");
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..body_at])
+    );
+    total - body_at
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn timings(mut f: impl FnMut(), n: usize) -> (Duration, Duration) {
+    let mut t: Vec<Duration> = (0..n)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed()
+        })
+        .collect();
+    t.sort();
+    (percentile(&t, 0.5), percentile(&t, 0.99))
+}
+
+fn gzip_cost(plain: &[u8]) {
+    use flate2::{Compression, write::GzEncoder};
+    for level in [1, 3, 6, 9] {
+        let mut size = 0;
+        let (median, _) = timings(
+            || {
+                let mut enc = GzEncoder::new(Vec::new(), Compression::new(level));
+                enc.write_all(plain).expect("gzip");
+                size = enc.finish().expect("gzip").len();
+            },
+            5,
+        );
+        println!("  gzip level {level}: {} for {size} bytes", ms(median));
+    }
+}
+
+fn peak_of_4_concurrent(addr: SocketAddr, gzip: bool, idle: f64) {
+    reset_peak();
+    let start = Arc::new(Barrier::new(4));
+    let scrapers: Vec<_> = (0..4)
+        .map(|_| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                scrape(addr, gzip)
+            })
+        })
+        .collect();
+    for s in scrapers {
+        s.join().expect("scraper");
+    }
+    let peak = peak_mib();
+    let what = if gzip { "gzip" } else { "plain" };
+    println!(
+        "RSS peak during 4 concurrent {what} scrapes: {peak:.1} MiB ({:.2}x idle)",
+        peak / idle
+    );
+}
+
+/// 10 s of 4 clients scraping with gzip, as Prometheus servers do, while 2 threads call
+/// every function; returns the number of scrapes.
+fn load(addr: SocketAddr) -> u64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let scrapes = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    for _ in 0..4 {
+        let (stop, scrapes) = (Arc::clone(&stop), Arc::clone(&scrapes));
+        threads.push(thread::spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                scrape(addr, true);
+                scrapes.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for _ in 0..2 {
+        let stop = Arc::clone(&stop);
+        threads.push(thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::Acquire) {
+                generated::call_all(n);
+                n += 1;
+            }
+        }));
+    }
+    thread::sleep(Duration::from_secs(10));
+    stop.store(true, Ordering::Release);
+    for t in threads {
+        t.join().expect("load thread");
+    }
+    scrapes.load(Ordering::Relaxed)
+}
+
+fn main() {
+    pin_to_one_core();
+    // Every function returns each of its outcomes once before anything is measured: error
+    // tables are created on a site's first error, and would otherwise grow the RSS during the
+    // load below for reasons that have nothing to do with scraping.
+    for n in 0..13 {
+        generated::call_all(n);
+    }
+    let sites = errmon_runtime::sites::all().len();
+    assert!(sites >= FUNCTIONS, "{sites} sites");
+    println!("{FUNCTIONS} #[monitored] functions, each called; one core; loopback");
+
+    let guard = Config::default()
+        .listen("127.0.0.1:0")
+        .capture_facade(false)
+        .install()
+        .expect("install errmon");
+    let addr = guard.local_addr();
+
+    // Idle: installed and scraped the way Prometheus scrapes, nothing in progress.
+    let gzip_len = scrape(addr, true);
+    thread::sleep(Duration::from_millis(500));
+    let idle = rss_mib();
+    println!("RSS idle (after one gzip scrape): {idle:.1} MiB");
+    peak_of_4_concurrent(addr, true, idle);
+    let scrapes = load(addr);
+    thread::sleep(Duration::from_millis(500));
+    let after = rss_mib();
+    println!(
+        "RSS after 10 s of load ({scrapes} gzip scrapes by 4 clients, 2 threads calling every \
+         function): {after:.1} MiB ({:+.1} % of idle)",
+        (after / idle - 1.0) * 100.0
+    );
+    let (median, p99) = timings(
+        || {
+            scrape(addr, true);
+        },
+        20,
+    );
+    println!(
+        "scrape over HTTP, gzip: median {}, p99 {}",
+        ms(median),
+        ms(p99)
+    );
+
+    // Plain scrapes (curl, a browser) hold the whole text: 25 MB here.
+    let plain_len = scrape(addr, false);
+    println!("body: {plain_len} bytes plain, {gzip_len} bytes gzip");
+    let (median, p99) = timings(
+        || {
+            scrape(addr, false);
+        },
+        20,
+    );
+    println!(
+        "scrape over HTTP, plain: median {}, p99 {}",
+        ms(median),
+        ms(p99)
+    );
+    let before = rss_mib();
+    println!(
+        "RSS after those plain scrapes: {before:.1} MiB ({:.2}x idle)",
+        before / idle
+    );
+    peak_of_4_concurrent(addr, false, idle);
+    drop(guard);
+
+    let renderer =
+        errmon_runtime::export::Renderer::new(Config::default().validate().expect("config"));
+    let plain = renderer.render();
+    let (median, p99) = timings(|| drop(renderer.render()), 20);
+    println!(
+        "render alone (Renderer::render): median {}, p99 {}",
+        ms(median),
+        ms(p99)
+    );
+    gzip_cost(plain.as_bytes());
+}
