@@ -108,7 +108,10 @@ impl ErrorTable {
             Some(row) => &row.0,
             None => &self.shared,
         };
-        counts[slot].fetch_add(1, Relaxed);
+        // `slot` is at most `MAX_SERIES`: always in range, without a panic path to prove it.
+        if let Some(count) = counts.get(slot) {
+            count.fetch_add(1, Relaxed);
+        }
     }
 
     /// Every series with its count: (type name, kind, count), `other` last when used.

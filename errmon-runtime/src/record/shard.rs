@@ -77,6 +77,14 @@ impl HistShard {
             slots: [const { AtomicU64::new(0) }; grid::SLOTS],
         }
     }
+
+    /// The count of the slot a duration of `ns` falls in, without a bounds check (so without
+    /// a panic path).
+    #[inline]
+    fn slot_of(&self, ns: u64) -> &AtomicU64 {
+        // SAFETY: `grid::slot` returns at most `BOUNDS`, and `slots` has `BOUNDS + 1` entries.
+        unsafe { self.slots.get_unchecked(grid::slot(ns)) }
+    }
 }
 
 /// The owner's compact shard, then the shared one.
@@ -225,17 +233,14 @@ impl Cells {
 
     #[inline]
     pub(crate) fn record_duration(&self, thread: usize, ns: u64) {
-        let slot = grid::slot(ns);
-        // `slot` returns at most `BOUNDS`, and `slots` has `BOUNDS + 1` entries, so the
-        // indexing below never panics; the bound check folds into `slot`'s last comparison.
         match self.place(thread, &self.hist, &self.spread_hist) {
             Some(Place::Owned(h)) => {
-                add_owned(&h.slots[slot], 1);
+                add_owned(h.slot_of(ns), 1);
                 add_owned(&h.sum_ns, ns);
             }
             Some(Place::Compact(h)) => {
                 // The sum is no count of writes: only its contention tells.
-                let seen = match (add_shared(&h.slots[slot], 1), add_shared(&h.sum_ns, ns)) {
+                let seen = match (add_shared(h.slot_of(ns), 1), add_shared(&h.sum_ns, ns)) {
                     (_, Seen::Contention) => Seen::Contention,
                     (seen, _) => seen,
                 };
@@ -244,7 +249,7 @@ impl Cells {
                 }
             }
             Some(Place::Overflow(h)) => {
-                h.slots[slot].fetch_add(1, Relaxed);
+                h.slot_of(ns).fetch_add(1, Relaxed);
                 h.sum_ns.fetch_add(ns, Relaxed);
             }
             None => {}
@@ -348,7 +353,7 @@ impl Contention {
             self.failures.store(1, Relaxed);
             return false;
         }
-        self.failures.fetch_add(1, Relaxed) + 1 >= CONTENDED_AFTER
+        self.failures.fetch_add(1, Relaxed).saturating_add(1) >= CONTENDED_AFTER
     }
 
     /// Notes a busy mark; true when the last one was less than [`BUSY_WINDOW_MS`] ago.
