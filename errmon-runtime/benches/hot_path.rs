@@ -12,6 +12,9 @@
 //! at 2 threads shows what a single shared counter would cost; the sites shard to avoid it.
 //! The two async cases poll a ready `async fn` once: `#[monitored]` as it expands, and the
 //! expansion through `enter_async` and `Call::body`, which tells a cancellation from a panic.
+//! A sample during which a thread waited for a core more than 5% of the time (another process
+//! took it, on a small shared machine) is taken again, up to 20 times; the bench says how many
+//! stayed disturbed.
 //!
 //! Targets: `count_calls` within 1.5x of the atomic add; `timed` within 1.3x and `monitored`
 //! (ok) within 1.5x of two `Instant::now()`; each attribute at 2 threads within 1.5x of itself
@@ -163,9 +166,12 @@ const CASES: [(&str, Loop); 9] = [
 ];
 
 /// Two threads kept alive across samples, so thread start-up is never measured and each thread
-/// keeps its shard for the whole run. Nothing else touches a site between their first calls, so
-/// they take consecutive thread indices and land on different shards: the figure is the cost
-/// when the sharding works as intended, not when two threads happen to share a shard.
+/// keeps its shard for the whole run. The 1-thread case ran first on the bench's own thread,
+/// which made each site's first call and so owns its compact shard; the two workers share the
+/// other one until the site sees them contend (within the warm-up) and takes per-thread
+/// shards. Nothing else touches a site between the workers' first calls, so they take
+/// consecutive thread indices and land on different shards: the figure is the cost when the
+/// sharding works as intended, not when two threads happen to share a shard.
 struct Pair {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
@@ -211,7 +217,10 @@ impl Pair {
         s.done.wait();
         let elapsed = s.elapsed_ns.each_ref().map(|e| e.load(Acquire));
         let waited = s.waited_ns.each_ref().map(|w| w.load(Acquire));
-        let disturbed = elapsed.iter().zip(waited).any(|(&e, w)| w * 20 > e);
+        let disturbed = elapsed
+            .iter()
+            .zip(waited)
+            .any(|(&e, w)| is_disturbed(Duration::from_nanos(e), w));
         (
             Duration::from_nanos(elapsed.iter().sum::<u64>() / 2),
             disturbed,
@@ -269,27 +278,75 @@ fn hot_path(c: &mut Criterion) {
     let pair = Pair::new();
     for (name, run) in CASES {
         let mut group = c.benchmark_group(name);
+        let mut one = Disturbance::default();
         group.bench_function("1_thread", |b| {
             b.iter_custom(|iters| {
-                let t = Instant::now();
-                run(iters);
-                t.elapsed()
+                one.measure(|| {
+                    let waited = runqueue_wait_ns();
+                    let t = Instant::now();
+                    run(iters);
+                    let elapsed = t.elapsed();
+                    let waited = runqueue_wait_ns()
+                        .zip(waited)
+                        .map_or(0, |(b, a)| b.saturating_sub(a));
+                    (elapsed, is_disturbed(elapsed, waited))
+                })
             });
         });
-        let (mut samples, mut disturbed) = (0, 0);
+        one.report(name, "1_thread");
+        let mut two = Disturbance::default();
         group.bench_function("2_threads", |b| {
-            b.iter_custom(|iters| {
-                let (elapsed, was_disturbed) = pair.run(run, iters);
-                samples += 1;
-                disturbed += usize::from(was_disturbed);
-                elapsed
-            });
+            b.iter_custom(|iters| two.measure(|| pair.run(run, iters)));
         });
         group.finish();
-        if disturbed > 0 {
+        two.report(name, "2_threads");
+    }
+}
+
+/// Whether a thread that ran for `elapsed` waited for a core for a noticeable part of it.
+fn is_disturbed(elapsed: Duration, waited_ns: u64) -> bool {
+    u128::from(waited_ns) * 20 > elapsed.as_nanos()
+}
+
+/// Samples whose threads waited for a core (another process took it), retried: on a small
+/// shared machine two threads on one core read as twice the per-call cost, which would drown
+/// the contention the 2-thread cases look for.
+#[derive(Default)]
+struct Disturbance {
+    samples: usize,
+    retried: usize,
+    kept: usize,
+}
+
+impl Disturbance {
+    /// Tries a sample up to `TRIES` times, until one is undisturbed.
+    fn measure(&mut self, mut sample: impl FnMut() -> (Duration, bool)) -> Duration {
+        const TRIES: usize = 20;
+        self.samples += 1;
+        for _ in 1..TRIES {
+            let (elapsed, disturbed) = sample();
+            if !disturbed {
+                return elapsed;
+            }
+            self.retried += 1;
+        }
+        let (elapsed, disturbed) = sample();
+        self.kept += usize::from(disturbed);
+        elapsed
+    }
+
+    fn report(&self, name: &str, case: &str) {
+        if self.kept > 0 {
             eprintln!(
-                "{name}/2_threads: in {disturbed} of {samples} runs (warm-up included) a worker \
-                 waited for a core more than 5% of the time; other load inflates this figure"
+                "{name}/{case}: {} of {} samples (warm-up included) stayed disturbed after \
+                 retries: a thread waited for a core more than 5% of the time, and other load \
+                 inflates this figure",
+                self.kept, self.samples
+            );
+        } else if self.retried > 0 {
+            eprintln!(
+                "{name}/{case}: {} disturbed samples retried, none kept",
+                self.retried
             );
         }
     }

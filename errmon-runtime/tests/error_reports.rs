@@ -229,9 +229,10 @@ fn totals_stay_exact_when_eight_threads_record_at_once() {
     assert_eq!(c.errors, 8 * PER_THREAD);
     // The 15-minute window saw them all (they are a second old at most).
     assert_eq!(c.rates[2].count, 8 * PER_THREAD);
-    // The ratio's baseline is read while other threads run, so it may be off by a few calls.
+    // The ratio's baseline is read while seven other threads run, so it may be off by the
+    // calls they make meanwhile (a few hundred of 80,000 on a loaded machine).
     let ratio = c.rates[2].error_ratio.unwrap();
-    assert!((ratio - 0.5).abs() < 1e-3, "{ratio}");
+    assert!((ratio - 0.5).abs() < 1e-2, "{ratio}");
     // Reports past the per-function rate limit were counted, not stored.
     let g = groups("busy");
     assert!(g.len() == 1 && g[0].count <= 8 * PER_THREAD);

@@ -1,9 +1,11 @@
 //! The write side of a site: what the code a macro generates calls on every instrumented call.
 //!
 //! Every instrumented function owns one `static` [`Site`]. Its first call allocates the site's
-//! shards (see `shard`) and registers it; later calls find them with one load. Nothing here
-//! locks, hashes or allocates after the first call, and nothing reads a thread-local that can
-//! be gone (see `clock` and `shard`), so calls from thread-local destructors are counted too.
+//! compact shards (see `shard`) and registers it; later calls find them with one load. Nothing
+//! here locks or hashes; nothing allocates after the first call, except once for a site that
+//! turns out hot and contended (its per-thread shards) and once on its first error (its error
+//! table); and nothing reads a thread-local that can be gone (see `clock` and `thread`), so
+//! calls from thread-local destructors are counted too.
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -12,7 +14,8 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
 use super::clock;
-use super::shard::{Cells, thread_index};
+use super::shard::Cells;
+use super::thread::thread_index;
 use crate::private::Failure;
 use crate::registry::{self, Kind, OutcomeLabel};
 
