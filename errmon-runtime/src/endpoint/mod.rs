@@ -8,6 +8,7 @@
 //! the bearer token, and a handler from the request and the shared [`State`] to a response.
 
 mod auth;
+mod errors;
 mod metrics;
 mod request;
 mod response;

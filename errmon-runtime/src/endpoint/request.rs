@@ -28,7 +28,6 @@ impl Method {
 pub(crate) struct Request {
     pub(crate) method: Method,
     pub(crate) path: String,
-    #[expect(dead_code, reason = "no route reads its query yet; `/errors` will")]
     pub(crate) query: Option<String>,
     pub(crate) authorization: Option<Vec<u8>>,
     pub(crate) accept_encoding: Option<Vec<u8>>,

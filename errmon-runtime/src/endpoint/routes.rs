@@ -51,10 +51,10 @@ pub(crate) struct Routes {
 
 const GET: &[Method] = &[Method::Get];
 
-const INDEX: &str = "errmon\n\n/metrics  Prometheus metrics\n";
+const INDEX: &str = "errmon\n\n/metrics  Prometheus metrics\n/errors   error reports, groups and rates as JSON (?limit=, ?function=, ?since=, ?order=)\n";
 
 impl Routes {
-    /// errmon's routes: `/metrics` and the index `/`, both behind the token.
+    /// errmon's routes: `/metrics`, `/errors` and the index `/`, all behind the token.
     pub(crate) fn standard() -> Self {
         Routes {
             entries: vec![
@@ -63,6 +63,12 @@ impl Routes {
                     methods: GET,
                     auth: Auth::Required,
                     handler: super::metrics::handle,
+                },
+                Route {
+                    path: "/errors",
+                    methods: GET,
+                    auth: Auth::Required,
+                    handler: super::errors::handle,
                 },
                 Route {
                     path: "/",
@@ -165,6 +171,30 @@ mod tests {
     }
 
     #[test]
+    fn errors_are_json_and_a_bad_parameter_is_named_in_a_400() {
+        let routes = Routes::standard();
+        let state = state(None);
+        let r = routes.answer(&Request::get("/errors?limit=2"), &state);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let body = std::str::from_utf8(&r.body).unwrap();
+        assert!(
+            body.starts_with('{') && body.contains("\"top_groups\""),
+            "{body}"
+        );
+        for (query, parameter) in [
+            ("limit=lots", "`limit`"),
+            ("since=yesterday", "`since`"),
+            ("order=loudest", "`order`"),
+        ] {
+            let r = routes.answer(&Request::get(&format!("/errors?{query}")), &state);
+            assert_eq!(r.status, 400, "{query}");
+            let text = std::str::from_utf8(&r.body).unwrap();
+            assert!(text.contains(parameter), "{query}: {text}");
+        }
+    }
+
+    #[test]
     fn unknown_paths_are_404_and_other_methods_405() {
         let routes = Routes::standard();
         let state = state(None);
@@ -215,6 +245,7 @@ mod tests {
     #[test]
     fn an_exempt_route_is_served_without_the_token() {
         let mut routes = Routes::standard();
+        let standard = routes.entries().len();
         routes.entries.push(Route {
             path: "/livez",
             methods: GET,
@@ -224,7 +255,7 @@ mod tests {
         let state = state(Some("s3cret"));
         assert_eq!(routes.answer(&Request::get("/livez"), &state).status, 200);
         assert_eq!(routes.answer(&Request::get("/metrics"), &state).status, 401);
-        assert_eq!(routes.entries().len(), 3);
+        assert_eq!(routes.entries().len(), standard + 1);
     }
 
     #[test]
