@@ -152,7 +152,7 @@ enum Run {
 /// #[attrs] pub fn f(x: T) -> R {
 ///     #![inner]
 ///     enter
-///     let out: R = call_once(move || { let _ = (&x,); <fake return edge: R>; { body } });
+///     let out: R = call_once(move || { let x = x; <fake return edge: R>; { body } });
 ///     finish
 ///     out
 /// }
@@ -177,7 +177,7 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
     let FnParts {
         attrs,
         prefix,
-        sig,
+        mut sig,
         mut block,
     } = parts;
     let braces = block.brace_token.span.join();
@@ -199,8 +199,8 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         } else {
             Run::Closure { by_move }
         };
-        let captures = if by_move {
-            drop_order::capture_in_drop_order(&sig, &block)
+        let captures = if by_move && run != Run::Inline {
+            drop_order::rebind_in_drop_order(&mut sig, &block, instrument_below(&attrs))
         } else {
             TokenStream::new()
         };
@@ -208,6 +208,16 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         instrument(mac, inst, run, output, block, captures)
     };
     emit(attrs, prefix, &sig, braces, body)
+}
+
+/// Whether tracing's `#[instrument]` is written below and expands after this attribute.
+fn instrument_below(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "instrument")
+    })
 }
 
 /// `#[outer] prefix sig { #![inner] body }`, the braces where the user's were.

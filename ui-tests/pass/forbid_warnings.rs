@@ -1,0 +1,70 @@
+//! A crate that forbids `warnings` and `unreachable_code`: errmon emits no `allow` that would
+//! overrule them, on any shape it rewrites.
+#![forbid(warnings, unreachable_code)]
+
+use futures::executor::block_on;
+
+use errmon_runtime::{count_calls, monitored, retry, timed};
+
+#[derive(Debug, PartialEq)]
+pub struct Error;
+
+#[monitored]
+fn sync(x: u8) -> Result<u8, Error> {
+    if x == 0 {
+        return Err(Error);
+    }
+    Ok(x)
+}
+
+#[monitored]
+async fn in_future(x: u8) -> Result<u8, Error> {
+    sync(x)
+}
+
+#[monitored]
+#[track_caller]
+fn inline(x: u8) -> Result<u8, Error> {
+    let y = sync(x)?;
+    Ok(y)
+}
+
+#[monitored]
+fn diverges() -> u8 {
+    panic!("diverges")
+}
+
+#[monitored]
+fn never() -> ! {
+    panic!("never")
+}
+
+#[timed]
+#[count_calls]
+fn prologue(x: u8) -> u8 {
+    x
+}
+
+#[retry(attempts = 2, backoff(initial = "1ms"))]
+fn retried(x: u8) -> Result<u8, Error> {
+    sync(x)
+}
+
+#[monitored]
+#[retry(attempts = 2, backoff(initial = "1ms"))]
+#[track_caller]
+fn retried_inline(x: u8) -> Result<u8, Error> {
+    let y = sync(x)?;
+    Ok(y)
+}
+
+pub fn main() {
+    assert_eq!(sync(1), Ok(1));
+    assert_eq!(block_on(in_future(0)), Err(Error));
+    assert_eq!(inline(2), Ok(2));
+    assert_eq!(prologue(3), 3);
+    assert_eq!(retried(4), Ok(4));
+    assert_eq!(retried_inline(5), Ok(5));
+    assert!(std::panic::catch_unwind(diverges).is_err());
+    assert!(std::panic::catch_unwind(|| never()).is_err());
+}
