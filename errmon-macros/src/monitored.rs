@@ -29,8 +29,7 @@ pub(crate) fn instrumentation(
     let outcome = match predicate {
         None => quote_spanned! {mixed=>
             {
-                #[allow(unused_imports)]
-                use ::errmon_runtime::__private::{ViaAny as _, ViaErrorKind as _, ViaResult as _};
+                use ::errmon_runtime::__private::outcome_via::*;
                 (&&&::errmon_runtime::__private::Classify(&#out)).__errmon_outcome()
             }
         },

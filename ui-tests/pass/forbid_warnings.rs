@@ -45,13 +45,13 @@ fn prologue(x: u8) -> u8 {
     x
 }
 
-#[retry(attempts = 2, backoff(initial = "1ms"))]
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
 fn retried(x: u8) -> Result<u8, Error> {
     sync(x)
 }
 
 #[monitored]
-#[retry(attempts = 2, backoff(initial = "1ms"))]
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
 #[track_caller]
 fn retried_inline(x: u8) -> Result<u8, Error> {
     let y = sync(x)?;

@@ -19,6 +19,8 @@ mod drop_order;
 mod early_return;
 #[path = "../pass/extern_c.rs"]
 mod extern_c;
+#[path = "../pass/forbid_warnings.rs"]
+mod forbid_warnings;
 #[path = "../pass/generics.rs"]
 mod generics;
 #[path = "../pass/glob_shadow.rs"]
@@ -62,6 +64,7 @@ const INCLUDED: &[&str] = &[
     "drop_order",
     "early_return",
     "extern_c",
+    "forbid_warnings",
     "generics",
     "glob_shadow",
     "impl_block",
@@ -118,6 +121,11 @@ fn early_return_behaves() {
 #[test]
 fn extern_c_behaves() {
     extern_c::main();
+}
+
+#[test]
+fn forbid_warnings_behaves() {
+    forbid_warnings::main();
 }
 
 #[test]

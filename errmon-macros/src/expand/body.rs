@@ -2,7 +2,7 @@
 //! statements go, so the body keeps its spans, its type inference and its lints.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{format_ident, quote_spanned};
+use quote::quote_spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Stmt, Type};
 
@@ -32,23 +32,13 @@ pub(super) fn fake_return_edge(ty: &Type) -> TokenStream {
     fake_exit(ty, &quote_spanned!(Span::mixed_site()=> return))
 }
 
-/// `if false { let v: ty = loop {}; <exit> v; }`: an exit of type `ty` that never runs.
+/// `if false { <exit> never_called::<ty>(); }`: an exit of type `ty` that never runs. Its value
+/// is typed `ty`, not `!`, so nothing after it is unreachable code and no lint needs an `allow`
+/// (a crate may forbid `warnings` or `unreachable_code`).
 pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
-    let ret = format_ident!("errmon_fake_return", span = Span::mixed_site());
     quote_spanned! {Span::mixed_site()=>
-        #[allow(
-            unknown_lints,
-            unreachable_code,
-            clippy::diverging_sub_expression,
-            clippy::empty_loop,
-            clippy::let_unit_value,
-            clippy::let_with_type_underscore,
-            clippy::needless_return,
-            clippy::unreachable
-        )]
         if false {
-            let #ret: #ty = loop {};
-            #exit #ret;
+            #exit ::errmon_runtime::__private::never_called::<#ty>();
         }
     }
 }

@@ -273,14 +273,9 @@ fn instrument(
                 _ => (enter, None),
             };
             let value = body_value(mac, run, output.as_ref(), block, &captures, call.as_ref());
-            // `finish` is one statement; when the body diverges it is unreachable, and rustc
-            // reports only the first unreachable statement of a block.
-            let allow =
-                (!finish.is_empty()).then(|| quote_spanned!(mixed=> #[allow(unreachable_code)]));
             quote_spanned! {mixed=>
                 #enter
                 let #out #annotation = #value;
-                #allow
                 #finish
                 #out
             }
@@ -296,7 +291,6 @@ fn instrument(
                 #setup
                 loop {
                     #each
-                    #[allow(clippy::let_unit_value, clippy::let_with_type_underscore)]
                     let #out #annotation = #value;
                     #settle
                 }

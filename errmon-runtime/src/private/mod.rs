@@ -3,7 +3,7 @@
 //! in step with the macros (they depend on this exact version).
 //!
 //! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in with
-//!   `inventory::submit!(Registration(&SITE))`;
+//!   `register_site!(Registration(&SITE))` (`inventory::submit!` without its `allow`);
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`];
@@ -14,16 +14,38 @@
 
 mod branch;
 mod classify;
+mod register;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
 pub use inventory;
+pub use register::register_site;
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
 pub use crate::registry::{Kind, Registration};
 pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
+
+/// The traits that classify a `#[monitored]` call's value, for a glob import: unlike a list
+/// of traits, of which only one applies, a glob of which one is used is not `unused_imports`,
+/// so the expansion needs no `allow` (which a crate that forbids `warnings` refuses).
+pub mod outcome_via {
+    pub use super::classify::{ViaAny, ViaErrorKind, ViaResult};
+}
+
+/// The traits that show a retried error, for a glob import (see [`outcome_via`]).
+pub mod show_via {
+    pub use crate::retry::show::{ViaDebug, ViaDisplay, ViaTypeName};
+}
+
+/// The value of a return edge that never runs (`if false { return never_called(); }`): typed
+/// as any `T` rather than `!`, so that the edge gives a closure or `async` block its type
+/// without being unreachable code, which a crate may forbid.
+#[inline(always)]
+pub fn never_called<T>() -> T {
+    unreachable!("a fake return edge is never taken")
+}
 
 /// The error kind of errors whose type does not implement [`crate::ErrorKind`].
 pub const UNKNOWN_KIND: &str = "unknown";
