@@ -43,6 +43,8 @@ mod receivers;
 mod recursion;
 #[path = "../pass/retry.rs"]
 mod retry;
+#[path = "../pass/returned_futures.rs"]
+mod returned_futures;
 #[path = "../pass/returns.rs"]
 mod returns;
 #[path = "../pass/track_caller.rs"]
@@ -76,6 +78,7 @@ const INCLUDED: &[&str] = &[
     "receivers",
     "recursion",
     "retry",
+    "returned_futures",
     "returns",
     "track_caller",
     "trait_impl",
@@ -181,6 +184,11 @@ fn receivers_behaves() {
 #[test]
 fn recursion_behaves() {
     recursion::main();
+}
+
+#[test]
+fn returned_futures_behaves() {
+    returned_futures::main();
 }
 
 #[test]

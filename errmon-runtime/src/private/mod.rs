@@ -7,6 +7,8 @@
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`];
+//! - a sync `#[monitored]` fn returning a future it cannot instrument inside:
+//!   [`returned`]`(&SITE, future, |value| outcome)`;
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
 //!   [`ShowError`] to log an error with `Display` when it has one;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
@@ -14,11 +16,13 @@
 
 mod branch;
 mod classify;
+mod future;
 mod register;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
+pub use future::{Returned, returned};
 pub use inventory;
 pub use register::register_site;
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
