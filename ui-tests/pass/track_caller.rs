@@ -237,7 +237,37 @@ fn outcomes(function: &str) -> [u64; 3] {
     ]
 }
 
+/// tracing's `?` and `%` sigils in a macro are not the `?` operator.
+#[monitored]
+#[track_caller]
+fn traced(s: &str) -> Result<u32, Error> {
+    let n: u32 = s.parse()?;
+    tracing::info!(?n, s = %s, "parsed");
+    tracing::debug!(n = ?n);
+    tracing::error!(err = ?Error::Empty, "not an error: {}", n);
+    Ok(n)
+}
+
+mod other {
+    pub type Result<T> = std::result::Result<T, String>;
+}
+
+/// A glob import in the body shadows the return type's name; the signature's `Result` is still
+/// the prelude's.
+#[monitored]
+#[track_caller]
+fn glob_in_body(s: &str) -> Result<u32, Error> {
+    #[allow(clippy::wildcard_imports)]
+    use other::*;
+    let text: Result<&str> = Ok(s);
+    let n = text.map_err(|_| Error::Empty)?.parse()?;
+    Ok(n)
+}
+
 pub fn main() {
+    assert_eq!(traced("4"), Ok(4));
+    assert!(traced("x").is_err());
+    assert_eq!(glob_in_body("5"), Ok(5));
     let (at, line) = (located(), line!());
     assert_eq!((at.file(), at.line()), (file!(), line));
     let (at, line) = (located_after(), line!());

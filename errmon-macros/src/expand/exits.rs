@@ -29,10 +29,12 @@ pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) 
     let errors = exits.errors.map(|e| e.to_compile_error());
     // The edge also keeps the block from having type `!` when the body diverges
     // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
+    // Outside the body's braces, so that the body's own items (a glob import shadowing the
+    // return type's name) do not change what the type names.
     let fake_break = output.map(|ty| body::fake_exit(ty, &quote_spanned!(mixed=> break #label)));
-    let (items, stmts) = body::split_leading_items(&block.stmts);
-    let body = body::generated_braces(braces, quote!(#(#items)* #fake_break #(#stmts)*));
-    quote_spanned!(mixed=> { #errors #label: #body })
+    let stmts = &block.stmts;
+    let body = body::generated_braces(braces, quote!(#(#stmts)*));
+    quote_spanned!(mixed=> { #errors #label: { #fake_break #body } })
 }
 
 /// Rewrites the ways out of a `#[track_caller]` body that runs inline in the block labeled
@@ -178,12 +180,22 @@ fn unambiguous_break_value(value: Expr) -> Expr {
     })
 }
 
-/// Whether macro input contains a `return` or a `?` token.
+/// Whether macro input contains a `return`, or a `?` that follows an expression and so may be
+/// the operator: tracing's `?` sigil (`info!(?a)`, `error!(err = ?e, "..")`) follows a `,`, a
+/// `=` or nothing, and is not one.
 fn mentions_exit(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == "return",
-        TokenTree::Punct(p) => p.as_char() == '?',
-        TokenTree::Group(g) => mentions_exit(g.stream()),
-        TokenTree::Literal(_) => false,
-    })
+    let mut after_operand = false;
+    for tt in tokens {
+        let (exit, operand) = match &tt {
+            TokenTree::Ident(i) => (i == "return", true),
+            TokenTree::Punct(p) => (p.as_char() == '?' && after_operand, p.as_char() == '?'),
+            TokenTree::Group(g) => (mentions_exit(g.stream()), true),
+            TokenTree::Literal(_) => (false, true),
+        };
+        if exit {
+            return true;
+        }
+        after_operand = operand;
+    }
+    false
 }
