@@ -29,18 +29,26 @@ pub(super) fn split_leading_items(stmts: &[Stmt]) -> (&[Stmt], &[Stmt]) {
 /// `.collect()` in the body infer as they did before, also in `async` blocks, whose output type
 /// is otherwise inferred from the body alone (tracing-attributes' "fake return edge").
 pub(super) fn fake_return_edge(ty: &Type) -> TokenStream {
-    fake_exit(ty, &quote_spanned!(Span::mixed_site()=> return))
+    fake_exit(ty, &quote_spanned!(at(ty)=> return))
 }
 
 /// `if false { <exit> never_called::<ty>(); }`: an exit of type `ty` that never runs. Its value
 /// is typed `ty`, not `!`, so nothing after it is unreachable code and no lint needs an `allow`
-/// (a crate may forbid `warnings` or `unreachable_code`).
+/// (a crate may forbid `warnings` or `unreachable_code`). It is located at the return type, so
+/// that rustc's "return type inferred to be `R` here" on a mismatch in the body points there
+/// rather than at the attribute.
 pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
-    quote_spanned! {Span::mixed_site()=>
+    quote_spanned! {at(ty)=>
         if false {
             #exit ::errmon_runtime::__private::never_called::<#ty>();
         }
     }
+}
+
+/// Generated code located at the type as the user wrote it (at the attribute for the `()` of a
+/// function without a return type).
+fn at(ty: &Type) -> Span {
+    Span::mixed_site().located_at(syn::spanned::Spanned::span(ty))
 }
 
 /// The return type as it can be written in a `let`: `()` for none, with every `impl Trait`

@@ -31,7 +31,10 @@ pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) 
     // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
     // Outside the body's braces, so that the body's own items (a glob import shadowing the
     // return type's name) do not change what the type names.
-    let fake_break = output.map(|ty| body::fake_exit(ty, &quote_spanned!(mixed=> break #label)));
+    let fake_break = output.map(|ty| {
+        let at = mixed.located_at(syn::spanned::Spanned::span(ty));
+        body::fake_exit(ty, &quote_spanned!(at=> break #label))
+    });
     let stmts = &block.stmts;
     let body = body::generated_braces(braces, quote!(#(#stmts)*));
     quote_spanned!(mixed=> { #errors #label: { #fake_break #body } })
