@@ -47,6 +47,8 @@ mod retry;
 mod returned_futures;
 #[path = "../pass/returns.rs"]
 mod returns;
+#[path = "../pass/tracing_instrument.rs"]
+mod tracing_instrument;
 #[path = "../pass/track_caller.rs"]
 mod track_caller;
 #[path = "../pass/trait_impl.rs"]
@@ -81,6 +83,7 @@ const INCLUDED: &[&str] = &[
     "returned_futures",
     "returns",
     "track_caller",
+    "tracing_instrument",
     "trait_impl",
     "unsafe_fn",
     "user_core",
@@ -199,6 +202,11 @@ fn returns_behaves() {
 #[test]
 fn track_caller_behaves() {
     track_caller::main();
+}
+
+#[test]
+fn tracing_instrument_behaves() {
+    tracing_instrument::main();
 }
 
 #[test]
