@@ -58,7 +58,26 @@ fn retried_inline(x: u8) -> Result<u8, Error> {
     Ok(y)
 }
 
+#[monitored]
+fn returns_tail(x: u8) -> impl std::future::Future<Output = Result<u8, Error>> {
+    let y = x.min(100);
+    async move { sync(y) }
+}
+
+#[monitored]
+fn returns_other(x: u8) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u8, Error>>>> {
+    Box::pin(in_future(x))
+}
+
+#[monitored]
+fn partial(first: u8, _: u8, _second: u8) -> u8 {
+    first
+}
+
 pub fn main() {
+    assert_eq!(block_on(returns_tail(6)), Ok(6));
+    assert_eq!(block_on(returns_other(7)), Ok(7));
+    assert_eq!(partial(8, 9, 10), 8);
     assert_eq!(sync(1), Ok(1));
     assert_eq!(block_on(in_future(0)), Err(Error));
     assert_eq!(inline(2), Ok(2));
