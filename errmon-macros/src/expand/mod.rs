@@ -2,9 +2,10 @@
 //!
 //! A macro decides *what* to record ([`Instrumentation`]); this module decides *how* a function
 //! keeps its signature, attributes, spans and behaviour while its body is wrapped: sync or
-//! async, free function or method, generic or not, `#[track_caller]` ([`exits`]), or already
-//! expanded by `#[async_trait]` ([`async_trait`]). Because every macro wraps bodies here, a lint
-//! silenced or a diagnostic fixed for one is fixed for all four.
+//! async, free function or method, generic or not, `#[track_caller]` ([`exits`]), already
+//! expanded by `#[async_trait]` ([`async_trait`]), or sync and returning a future
+//! ([`returned`]); its arguments drop in their order ([`drop_order`]). Because every macro
+//! wraps bodies here, a lint avoided or a diagnostic fixed for one is fixed for all four.
 
 mod async_trait;
 mod body;
@@ -193,7 +194,10 @@ enum Run {
 /// }
 /// ```
 /// so that, as for a plain `async fn`, the call is counted and timed when the future is polled
-/// and its outcome is that of the awaited value, not of the construction of the box.
+/// and its outcome is that of the awaited value, not of the construction of the box. Any other
+/// sync function whose body ends in `async { .. }` or `Box::pin(async { .. })` is instrumented
+/// inside that block the same way, and one that returns a future of another form under a
+/// future return type is wrapped in `Returned` (see [`returned`]).
 pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> TokenStream {
     let track_caller = parts.is_track_caller();
     let FnParts {
