@@ -38,9 +38,16 @@ pub(super) fn fake_return_edge(ty: &Type) -> TokenStream {
 /// that rustc's "return type inferred to be `R` here" on a mismatch in the body points there
 /// rather than at the attribute.
 pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
+    // In braces of the macro's (so rustc's `unused_braces` leaves them alone): syn, though not
+    // rustc, reads `break 'label ::path` as a labeled loop, and an attribute expanding this
+    // output next must be able to parse it.
+    let value = generated_braces(
+        Span::mixed_site(),
+        quote_spanned!(at(ty)=> ::errmon_runtime::__private::never_called::<#ty>()),
+    );
     quote_spanned! {at(ty)=>
         if false {
-            #exit ::errmon_runtime::__private::never_called::<#ty>();
+            #exit #value;
         }
     }
 }
