@@ -42,7 +42,7 @@ pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
     // rustc, reads `break 'label ::path` as a labeled loop, and an attribute expanding this
     // output next must be able to parse it.
     let value = generated_braces(
-        Span::mixed_site(),
+        syn::spanned::Spanned::span(ty),
         quote_spanned!(at(ty)=> ::errmon_runtime::__private::never_called::<#ty>()),
     );
     quote_spanned! {at(ty)=>
