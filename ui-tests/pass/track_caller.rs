@@ -9,7 +9,7 @@ use std::sync::Once;
 use std::task::Poll;
 
 use errmon_runtime::sites::{self, OutcomeLabel};
-use errmon_runtime::{count_calls, monitored, timed};
+use errmon_runtime::{count_calls, monitored, retry, timed};
 
 type Here = &'static Location<'static>;
 
@@ -237,6 +237,17 @@ fn outcomes(function: &str) -> [u64; 3] {
     ]
 }
 
+/// A qualified `return` under `#[monitored]` over `#[retry]`: both attributes still apply.
+#[monitored]
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
+#[track_caller]
+fn qualified(s: &str) -> Result<u32, Error> {
+    if s.is_empty() {
+        return ::core::result::Result::Err(Error::Empty);
+    }
+    Ok(s.parse()?)
+}
+
 /// tracing's `?` and `%` sigils in a macro are not the `?` operator.
 #[monitored]
 #[track_caller]
@@ -268,6 +279,17 @@ pub fn main() {
     assert_eq!(traced("4"), Ok(4));
     assert!(traced("x").is_err());
     assert_eq!(glob_in_body("5"), Ok(5));
+    assert_eq!(qualified(""), Err(Error::Empty));
+    let kinds: Vec<_> = sites::all()
+        .into_iter()
+        .filter(|s| s.meta().function == "qualified")
+        .map(|s| s.meta().kind)
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        2,
+        "both #[monitored] and #[retry] apply: {kinds:?}"
+    );
     let (at, line) = (located(), line!());
     assert_eq!((at.file(), at.line()), (file!(), line));
     let (at, line) = (located_after(), line!());

@@ -164,9 +164,10 @@ impl VisitMut for Exits {
     fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
 }
 
-/// `break 'label ::path` is read by syn (though not by rustc) as a labeled loop `'label: ..`;
-/// an invisible group around such a value keeps the output readable by other attribute macros
-/// without the `unused_parens` warning real parentheses would get.
+/// `break 'label ::path` is read by syn (though not by rustc) as a labeled loop `'label: ..`,
+/// also through an invisible group; braces of the macro's around such a value keep the output
+/// readable by the attribute expanding it next (`#[monitored]` over `#[retry]`), without the
+/// `unused_braces` warning braces of the user's would get.
 fn unambiguous_break_value(value: Expr) -> Expr {
     let starts_with_colon = value
         .to_token_stream()
@@ -176,11 +177,8 @@ fn unambiguous_break_value(value: Expr) -> Expr {
     if !starts_with_colon {
         return value;
     }
-    Expr::Group(syn::ExprGroup {
-        attrs: Vec::new(),
-        group_token: syn::token::Group(Span::mixed_site()),
-        expr: Box::new(value),
-    })
+    let at = syn::spanned::Spanned::span(&value);
+    Expr::Verbatim(body::generated_braces(at, value.into_token_stream()))
 }
 
 /// Whether macro input contains a `return`, or a `?` that follows an expression and so may be
