@@ -1,5 +1,6 @@
 //! Arguments and locals are dropped in the same order as without the attributes: locals first,
-//! then the arguments, last first, whatever order the body reads them in.
+//! then the arguments, last first, whatever order the body reads them in, and whether or not
+//! it names them (`_` arguments, arguments only an earlier one is read of).
 #![deny(warnings, clippy::all, clippy::pedantic)]
 
 use std::cell::RefCell;
@@ -67,6 +68,67 @@ async fn in_future(a: Noisy, (b, c): (Noisy, Noisy), Pair { x, y }: Pair) -> usi
     [&a, &b, &c, &x, &y].len()
 }
 
+/// The body names only the first argument: the others, `_` included, still drop before it.
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+fn reference_partial(a: Noisy, _b: Noisy, _: Noisy, _d: Noisy) -> usize {
+    let _local = Noisy("local");
+    a.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[monitored]
+fn closure_partial(a: Noisy, _b: Noisy, _: Noisy, _d: Noisy) -> usize {
+    let _local = Noisy("local");
+    a.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[monitored]
+#[track_caller]
+fn inline_partial(a: Noisy, _b: Noisy, _: Noisy, _d: Noisy) -> usize {
+    let _local = Noisy("local");
+    a.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[timed]
+#[count_calls]
+fn prologue_partial(a: Noisy, _b: Noisy, _: Noisy, _d: Noisy) -> usize {
+    let _local = Noisy("local");
+    a.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[monitored]
+async fn in_future_partial(a: Noisy, _b: Noisy, _: Noisy, _d: Noisy) -> usize {
+    let _local = Noisy("local");
+    a.0.len()
+}
+
+/// The body names the later argument and the middle of a destructured one, but not the first.
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+fn reference_late(_a: Noisy, (_b, c): (Noisy, Noisy), mut d: Noisy) -> usize {
+    d.0 = "d";
+    let _local = Noisy("local");
+    c.0.len() + d.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[monitored]
+fn closure_late(_a: Noisy, (_b, c): (Noisy, Noisy), mut d: Noisy) -> usize {
+    d.0 = "d";
+    let _local = Noisy("local");
+    c.0.len() + d.0.len()
+}
+
+#[allow(clippy::needless_pass_by_value)] // by value, to see when they drop
+#[monitored]
+async fn in_future_late(_a: Noisy, (_b, c): (Noisy, Noisy), mut d: Noisy) -> usize {
+    d.0 = "d";
+    let _local = Noisy("local");
+    c.0.len() + d.0.len()
+}
+
 struct Owner(Noisy);
 
 impl Owner {
@@ -89,6 +151,12 @@ impl Owner {
 }
 
 type Shape = fn(Noisy, (Noisy, Noisy), Pair) -> usize;
+type Partial = fn(Noisy, Noisy, Noisy, Noisy) -> usize;
+type Late = fn(Noisy, (Noisy, Noisy), Noisy) -> usize;
+
+fn partial_args() -> (Noisy, Noisy, Noisy, Noisy) {
+    (Noisy("a"), Noisy("b"), Noisy("_"), Noisy("d"))
+}
 
 fn args() -> (Noisy, (Noisy, Noisy), Pair) {
     (
@@ -137,4 +205,46 @@ pub fn main() {
         assert_eq!(block_on(Owner(Noisy("self")).in_future(Noisy("a"))), 2);
     });
     assert_eq!(order, expected, "async method");
+
+    let expected = dropped(|| {
+        let (a, b, w, d) = partial_args();
+        assert_eq!(reference_partial(a, b, w, d), 1);
+    });
+    assert_eq!(expected, ["local", "d", "_", "b", "a"]);
+    let cases: [(&str, Partial); 4] = [
+        ("closure", closure_partial),
+        ("inline", inline_partial),
+        ("prologue", prologue_partial),
+        ("async", |a, b, w, d| {
+            block_on(in_future_partial(a, b, w, d))
+        }),
+    ];
+    for (name, f) in cases {
+        let order = dropped(|| {
+            let (a, b, w, d) = partial_args();
+            assert_eq!(f(a, b, w, d), 1);
+        });
+        assert_eq!(
+            order, expected,
+            "{name}, body naming only the first argument"
+        );
+    }
+
+    let late_args = || (Noisy("a"), (Noisy("b"), Noisy("c")), Noisy("x"));
+    let expected = dropped(|| {
+        let (a, bc, d) = late_args();
+        assert_eq!(reference_late(a, bc, d), 2);
+    });
+    assert_eq!(expected, ["local", "d", "c", "b", "a"]);
+    let cases: [(&str, Late); 2] = [
+        ("closure", closure_late),
+        ("async", |a, bc, d| block_on(in_future_late(a, bc, d))),
+    ];
+    for (name, f) in cases {
+        let order = dropped(|| {
+            let (a, bc, d) = late_args();
+            assert_eq!(f(a, bc, d), 2);
+        });
+        assert_eq!(order, expected, "{name}, body naming only later arguments");
+    }
 }

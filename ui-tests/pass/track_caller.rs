@@ -9,7 +9,7 @@ use std::sync::Once;
 use std::task::Poll;
 
 use errmon_runtime::sites::{self, OutcomeLabel};
-use errmon_runtime::{count_calls, monitored, timed};
+use errmon_runtime::{count_calls, monitored, retry, timed};
 
 type Here = &'static Location<'static>;
 
@@ -237,7 +237,59 @@ fn outcomes(function: &str) -> [u64; 3] {
     ]
 }
 
+/// A qualified `return` under `#[monitored]` over `#[retry]`: both attributes still apply.
+#[monitored]
+#[retry(attempts = 2, backoff = constant(delay = "1ms"))]
+#[track_caller]
+fn qualified(s: &str) -> Result<u32, Error> {
+    if s.is_empty() {
+        return ::core::result::Result::Err(Error::Empty);
+    }
+    Ok(s.parse()?)
+}
+
+/// tracing's `?` and `%` sigils in a macro are not the `?` operator.
+#[monitored]
+#[track_caller]
+fn traced(s: &str) -> Result<u32, Error> {
+    let n: u32 = s.parse()?;
+    tracing::info!(?n, s = %s, "parsed");
+    tracing::debug!(n = ?n);
+    tracing::error!(err = ?Error::Empty, "not an error: {}", n);
+    Ok(n)
+}
+
+mod other {
+    pub type Result<T> = std::result::Result<T, String>;
+}
+
+/// A glob import in the body shadows the return type's name; the signature's `Result` is still
+/// the prelude's.
+#[monitored]
+#[track_caller]
+fn glob_in_body(s: &str) -> Result<u32, Error> {
+    #[allow(clippy::wildcard_imports)]
+    use other::*;
+    let text: Result<&str> = Ok(s);
+    let n = text.map_err(|_| Error::Empty)?.parse()?;
+    Ok(n)
+}
+
 pub fn main() {
+    assert_eq!(traced("4"), Ok(4));
+    assert!(traced("x").is_err());
+    assert_eq!(glob_in_body("5"), Ok(5));
+    assert_eq!(qualified(""), Err(Error::Empty));
+    let kinds: Vec<_> = sites::all()
+        .into_iter()
+        .filter(|s| s.meta().function == "qualified")
+        .map(|s| s.meta().kind)
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        2,
+        "both #[monitored] and #[retry] apply: {kinds:?}"
+    );
     let (at, line) = (located(), line!());
     assert_eq!((at.file(), at.line()), (file!(), line));
     let (at, line) = (located_after(), line!());

@@ -19,6 +19,8 @@ mod drop_order;
 mod early_return;
 #[path = "../pass/extern_c.rs"]
 mod extern_c;
+#[path = "../pass/forbid_warnings.rs"]
+mod forbid_warnings;
 #[path = "../pass/generics.rs"]
 mod generics;
 #[path = "../pass/glob_shadow.rs"]
@@ -41,8 +43,12 @@ mod receivers;
 mod recursion;
 #[path = "../pass/retry.rs"]
 mod retry;
+#[path = "../pass/returned_futures.rs"]
+mod returned_futures;
 #[path = "../pass/returns.rs"]
 mod returns;
+#[path = "../pass/tracing_instrument.rs"]
+mod tracing_instrument;
 #[path = "../pass/track_caller.rs"]
 mod track_caller;
 #[path = "../pass/trait_impl.rs"]
@@ -62,6 +68,7 @@ const INCLUDED: &[&str] = &[
     "drop_order",
     "early_return",
     "extern_c",
+    "forbid_warnings",
     "generics",
     "glob_shadow",
     "impl_block",
@@ -73,7 +80,9 @@ const INCLUDED: &[&str] = &[
     "receivers",
     "recursion",
     "retry",
+    "returned_futures",
     "returns",
+    "tracing_instrument",
     "track_caller",
     "trait_impl",
     "unsafe_fn",
@@ -118,6 +127,11 @@ fn early_return_behaves() {
 #[test]
 fn extern_c_behaves() {
     extern_c::main();
+}
+
+#[test]
+fn forbid_warnings_behaves() {
+    forbid_warnings::main();
 }
 
 #[test]
@@ -176,6 +190,11 @@ fn recursion_behaves() {
 }
 
 #[test]
+fn returned_futures_behaves() {
+    returned_futures::main();
+}
+
+#[test]
 fn returns_behaves() {
     returns::main();
 }
@@ -183,6 +202,11 @@ fn returns_behaves() {
 #[test]
 fn track_caller_behaves() {
     track_caller::main();
+}
+
+#[test]
+fn tracing_instrument_behaves() {
+    tracing_instrument::main();
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! statements go, so the body keeps its spans, its type inference and its lints.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{format_ident, quote_spanned};
+use quote::quote_spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Stmt, Type};
 
@@ -29,28 +29,33 @@ pub(super) fn split_leading_items(stmts: &[Stmt]) -> (&[Stmt], &[Stmt]) {
 /// `.collect()` in the body infer as they did before, also in `async` blocks, whose output type
 /// is otherwise inferred from the body alone (tracing-attributes' "fake return edge").
 pub(super) fn fake_return_edge(ty: &Type) -> TokenStream {
-    fake_exit(ty, &quote_spanned!(Span::mixed_site()=> return))
+    fake_exit(ty, &quote_spanned!(at(ty)=> return))
 }
 
-/// `if false { let v: ty = loop {}; <exit> v; }`: an exit of type `ty` that never runs.
+/// `if false { <exit> never_called::<ty>(); }`: an exit of type `ty` that never runs. Its value
+/// is typed `ty`, not `!`, so nothing after it is unreachable code and no lint needs an `allow`
+/// (a crate may forbid `warnings` or `unreachable_code`). It is located at the return type, so
+/// that rustc's "return type inferred to be `R` here" on a mismatch in the body points there
+/// rather than at the attribute.
 pub(super) fn fake_exit(ty: &Type, exit: &TokenStream) -> TokenStream {
-    let ret = format_ident!("errmon_fake_return", span = Span::mixed_site());
-    quote_spanned! {Span::mixed_site()=>
-        #[allow(
-            unknown_lints,
-            unreachable_code,
-            clippy::diverging_sub_expression,
-            clippy::empty_loop,
-            clippy::let_unit_value,
-            clippy::let_with_type_underscore,
-            clippy::needless_return,
-            clippy::unreachable
-        )]
+    // In braces of the macro's (so rustc's `unused_braces` leaves them alone): syn, though not
+    // rustc, reads `break 'label ::path` as a labeled loop, and an attribute expanding this
+    // output next must be able to parse it.
+    let value = generated_braces(
+        syn::spanned::Spanned::span(ty),
+        quote_spanned!(at(ty)=> ::errmon_runtime::__private::never_called::<#ty>()),
+    );
+    quote_spanned! {at(ty)=>
         if false {
-            let #ret: #ty = loop {};
-            #exit #ret;
+            #exit #value;
         }
     }
+}
+
+/// Generated code located at the type as the user wrote it (at the attribute for the `()` of a
+/// function without a return type).
+fn at(ty: &Type) -> Span {
+    Span::mixed_site().located_at(syn::spanned::Spanned::span(ty))
 }
 
 /// The return type as it can be written in a `let`: `()` for none, with every `impl Trait`

@@ -29,10 +29,15 @@ pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) 
     let errors = exits.errors.map(|e| e.to_compile_error());
     // The edge also keeps the block from having type `!` when the body diverges
     // (`panic!()`, `loop {}`), which clippy would report as a diverging sub-expression.
-    let fake_break = output.map(|ty| body::fake_exit(ty, &quote_spanned!(mixed=> break #label)));
-    let (items, stmts) = body::split_leading_items(&block.stmts);
-    let body = body::generated_braces(braces, quote!(#(#items)* #fake_break #(#stmts)*));
-    quote_spanned!(mixed=> { #errors #label: #body })
+    // Outside the body's braces, so that the body's own items (a glob import shadowing the
+    // return type's name) do not change what the type names.
+    let fake_break = output.map(|ty| {
+        let at = mixed.located_at(syn::spanned::Spanned::span(ty));
+        body::fake_exit(ty, &quote_spanned!(at=> break #label))
+    });
+    let stmts = &block.stmts;
+    let body = body::generated_braces(braces, quote!(#(#stmts)*));
+    quote_spanned!(mixed=> { #errors #label: { #fake_break #body } })
 }
 
 /// Rewrites the ways out of a `#[track_caller]` body that runs inline in the block labeled
@@ -159,9 +164,10 @@ impl VisitMut for Exits {
     fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
 }
 
-/// `break 'label ::path` is read by syn (though not by rustc) as a labeled loop `'label: ..`;
-/// an invisible group around such a value keeps the output readable by other attribute macros
-/// without the `unused_parens` warning real parentheses would get.
+/// `break 'label ::path` is read by syn (though not by rustc) as a labeled loop `'label: ..`,
+/// also through an invisible group; braces of the macro's around such a value keep the output
+/// readable by the attribute expanding it next (`#[monitored]` over `#[retry]`), without the
+/// `unused_braces` warning braces of the user's would get.
 fn unambiguous_break_value(value: Expr) -> Expr {
     let starts_with_colon = value
         .to_token_stream()
@@ -171,19 +177,26 @@ fn unambiguous_break_value(value: Expr) -> Expr {
     if !starts_with_colon {
         return value;
     }
-    Expr::Group(syn::ExprGroup {
-        attrs: Vec::new(),
-        group_token: syn::token::Group(Span::mixed_site()),
-        expr: Box::new(value),
-    })
+    let at = syn::spanned::Spanned::span(&value);
+    Expr::Verbatim(body::generated_braces(at, value.into_token_stream()))
 }
 
-/// Whether macro input contains a `return` or a `?` token.
+/// Whether macro input contains a `return`, or a `?` that follows an expression and so may be
+/// the operator: tracing's `?` sigil (`info!(?a)`, `error!(err = ?e, "..")`) follows a `,`, a
+/// `=` or nothing, and is not one.
 fn mentions_exit(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == "return",
-        TokenTree::Punct(p) => p.as_char() == '?',
-        TokenTree::Group(g) => mentions_exit(g.stream()),
-        TokenTree::Literal(_) => false,
-    })
+    let mut after_operand = false;
+    for tt in tokens {
+        let (exit, operand) = match &tt {
+            TokenTree::Ident(i) => (i == "return", true),
+            TokenTree::Punct(p) => (p.as_char() == '?' && after_operand, p.as_char() == '?'),
+            TokenTree::Group(g) => (mentions_exit(g.stream()), true),
+            TokenTree::Literal(_) => (false, true),
+        };
+        if exit {
+            return true;
+        }
+        after_operand = operand;
+    }
+    false
 }

@@ -2,14 +2,16 @@
 //!
 //! A macro decides *what* to record ([`Instrumentation`]); this module decides *how* a function
 //! keeps its signature, attributes, spans and behaviour while its body is wrapped: sync or
-//! async, free function or method, generic or not, `#[track_caller]` ([`exits`]), or already
-//! expanded by `#[async_trait]` ([`async_trait`]). Because every macro wraps bodies here, a lint
-//! silenced or a diagnostic fixed for one is fixed for all four.
+//! async, free function or method, generic or not, `#[track_caller]` ([`exits`]), already
+//! expanded by `#[async_trait]` ([`async_trait`]), or sync and returning a future
+//! ([`returned`]); its arguments drop in their order ([`drop_order`]). Because every macro
+//! wraps bodies here, a lint avoided or a diagnostic fixed for one is fixed for all four.
 
 mod async_trait;
 mod body;
 mod drop_order;
 mod exits;
+mod returned;
 mod site;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -17,6 +19,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Attribute, Block, Expr, ReturnType, Signature, Stmt, Type};
 
 pub(crate) use body::pinned_return_type;
+pub(crate) use returned::future_type;
 pub(crate) use site::site;
 
 use crate::args::Macro;
@@ -34,6 +37,10 @@ pub(crate) enum Instrumentation {
         finish: TokenStream,
         /// How an async body runs instead, when it needs to know when it is polled.
         in_call: Option<InCall>,
+        /// How a future returned by a sync function is wrapped when it cannot be instrumented
+        /// from inside (see [`returned`]); without it, such a function is instrumented as
+        /// any sync function, when the future is built.
+        returned: Option<WrapReturned>,
     },
     /// The body runs in a loop until `settle` breaks out of it with the function's value:
     /// `setup` runs first, then each round runs `each`, `let <out> = <body>;` and `settle`
@@ -52,6 +59,19 @@ pub(crate) enum Instrumentation {
 pub(crate) struct InCall {
     pub enter: TokenStream,
     pub call: syn::Ident,
+}
+
+/// A returned future wrapped in `errmon_runtime::__private::Returned`: `site` starts the call
+/// at its first poll, and `outcome` (reading the output through the reference
+/// [`returned_value_ident`]) classifies its value.
+pub(crate) struct WrapReturned {
+    pub site: TokenStream,
+    pub outcome: TokenStream,
+}
+
+/// The parameter of the closure that classifies a returned future's output.
+pub(crate) fn returned_value_ident() -> syn::Ident {
+    syn::Ident::new("errmon_value", Span::mixed_site())
 }
 
 /// The local holding the body's value, with mixed-site hygiene so user code cannot name it.
@@ -102,6 +122,9 @@ impl FnParts {
             Some(async_trait::Output(output)) => output,
             None => match &self.sig.output {
                 ReturnType::Default => None,
+                _ if self.sig.asyncness.is_none() && future_type(&self.sig.output).is_some() => {
+                    future_type(&self.sig.output).and_then(|f| f.output)
+                }
                 ReturnType::Type(_, ty) => Some((**ty).clone()),
             },
         }
@@ -152,7 +175,7 @@ enum Run {
 /// #[attrs] pub fn f(x: T) -> R {
 ///     #![inner]
 ///     enter
-///     let out: R = call_once(move || { let _ = (&x,); <fake return edge: R>; { body } });
+///     let out: R = call_once(move || { let x = x; <fake return edge: R>; { body } });
 ///     finish
 ///     out
 /// }
@@ -171,13 +194,16 @@ enum Run {
 /// }
 /// ```
 /// so that, as for a plain `async fn`, the call is counted and timed when the future is polled
-/// and its outcome is that of the awaited value, not of the construction of the box.
+/// and its outcome is that of the awaited value, not of the construction of the box. Any other
+/// sync function whose body ends in `async { .. }` or `Box::pin(async { .. })` is instrumented
+/// inside that block the same way, and one that returns a future of another form under a
+/// future return type is wrapped in `Returned` (see [`returned`]).
 pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> TokenStream {
     let track_caller = parts.is_track_caller();
     let FnParts {
         attrs,
         prefix,
-        sig,
+        mut sig,
         mut block,
     } = parts;
     let braces = block.brace_token.span.join();
@@ -191,6 +217,18 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         future.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner_body), None)];
         let stmts = &block.stmts;
         quote!(#(#stmts)*)
+    } else if let Some(future) = returned_tail(&sig, &inst, &mut block) {
+        // Instrumented inside, so the call is the future's: `sig`'s arguments are the
+        // function's, and only the block decides what the future captures.
+        let output = future_type(&sig.output).and_then(|f| f.output);
+        let run = Run::Async {
+            by_move: future.capture.is_some(),
+        };
+        let body = future.block.clone();
+        let inner_body = instrument(mac, inst, run, output, body, TokenStream::new());
+        future.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner_body), None)];
+        let stmts = &block.stmts;
+        quote!(#(#stmts)*)
     } else {
         let run = if sig.asyncness.is_some() {
             Run::Async { by_move }
@@ -199,15 +237,69 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         } else {
             Run::Closure { by_move }
         };
-        let captures = if by_move {
-            drop_order::capture_in_drop_order(&sig, &block)
+        let captures = if by_move && run != Run::Inline {
+            drop_order::rebind_in_drop_order(&mut sig, &block, instrument_below(&attrs))
         } else {
             TokenStream::new()
         };
         let output = pinned_return_type(&sig.output);
-        instrument(mac, inst, run, output, block, captures)
+        match (&inst, future_type(&sig.output)) {
+            (
+                Instrumentation::Wrap {
+                    returned: Some(r), ..
+                },
+                Some(future),
+            ) if sig.asyncness.is_none() => {
+                let value = body_value(mac, run, output.as_ref(), block, &captures, None);
+                wrap_returned(r, &future, &value)
+            }
+            _ => instrument(mac, inst, run, output, block, captures),
+        }
     };
     emit(attrs, prefix, &sig, braces, body)
+}
+
+/// The tail `async` block of a sync function that returns it (see [`returned`]), unless the
+/// body runs again for each attempt (`#[retry]`, which needs a `Result`).
+fn returned_tail<'b>(
+    sig: &Signature,
+    inst: &Instrumentation,
+    block: &'b mut Block,
+) -> Option<&'b mut syn::ExprAsync> {
+    if sig.asyncness.is_some() || matches!(inst, Instrumentation::Repeat { .. }) {
+        return None;
+    }
+    returned::tail_future(block)
+}
+
+/// `returned(site, value, |v: &Output| outcome)`, boxed again when the function returns a box.
+fn wrap_returned(
+    r: &WrapReturned,
+    future: &returned::FutureType,
+    value: &TokenStream,
+) -> TokenStream {
+    let mixed = Span::mixed_site();
+    let WrapReturned { site, outcome } = r;
+    let v = returned_value_ident();
+    let param = future.output.as_ref().map(|t| quote!(: &#t));
+    let wrapped = quote_spanned! {mixed=>
+        ::errmon_runtime::__private::returned(#site, #value, move |#v #param| #outcome)
+    };
+    if future.boxed {
+        quote_spanned!(mixed=> ::std::boxed::Box::pin(#wrapped))
+    } else {
+        wrapped
+    }
+}
+
+/// Whether tracing's `#[instrument]` is written below and expands after this attribute.
+fn instrument_below(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "instrument")
+    })
 }
 
 /// `#[outer] prefix sig { #![inner] body }`, the braces where the user's were.
@@ -254,6 +346,7 @@ fn instrument(
             enter,
             finish,
             in_call,
+            returned: _,
         } => {
             let annotation = output.as_ref().map(|ty| quote!(: #ty));
             let (enter, call) = match in_call {
@@ -263,14 +356,9 @@ fn instrument(
                 _ => (enter, None),
             };
             let value = body_value(mac, run, output.as_ref(), block, &captures, call.as_ref());
-            // `finish` is one statement; when the body diverges it is unreachable, and rustc
-            // reports only the first unreachable statement of a block.
-            let allow =
-                (!finish.is_empty()).then(|| quote_spanned!(mixed=> #[allow(unreachable_code)]));
             quote_spanned! {mixed=>
                 #enter
                 let #out #annotation = #value;
-                #allow
                 #finish
                 #out
             }
@@ -286,7 +374,6 @@ fn instrument(
                 #setup
                 loop {
                     #each
-                    #[allow(clippy::let_unit_value, clippy::let_with_type_underscore)]
                     let #out #annotation = #value;
                     #settle
                 }

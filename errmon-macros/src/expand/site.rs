@@ -10,7 +10,7 @@ use crate::args::{Args, Macro};
 ///
 /// Input: `#[monitored] fn load()` in `app::db`.
 /// Output: `{ static SITE: Site = Site::new(Meta { function: "load", module: module_path!(), .. });
-///            inventory::submit!(Registration(&SITE)); &SITE }`
+///            register_site!(Registration(&SITE)); &SITE }`
 ///
 /// The static sits in its own block so it cannot collide with the user's items, and
 /// `inventory` links it into the registry at start-up so the function is exported at zero
@@ -42,7 +42,7 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
                     kind: ::errmon_runtime::__private::Kind::#kind,
                     labels: &[#((#keys, #values)),*],
                 });
-            ::errmon_runtime::__private::inventory::submit! {
+            ::errmon_runtime::__private::register_site! {
                 ::errmon_runtime::__private::Registration(&#site)
             }
             &#site

@@ -275,6 +275,30 @@ mod tests {
         assert_eq!(labels.len(), 2, "{labels:?}");
     }
 
+    /// A `return` whose value starts with `::` reads to syn as a labeled loop once rewritten to
+    /// `break 'label ::path`: the attribute above must still parse the one below's output and
+    /// wrap it.
+    #[test]
+    fn stacked_inline_bodies_with_a_qualified_return_are_wrapped_twice() {
+        let out = super::expand(
+            Macro::Monitored,
+            TokenStream::new(),
+            quote! {
+                #[retry]
+                #[track_caller]
+                fn f(s: &str) -> Result<u32, std::num::ParseIntError> {
+                    if s.is_empty() {
+                        return ::core::result::Result::Ok(0);
+                    }
+                    Ok(s.parse()?)
+                }
+            },
+        );
+        let mut labels = Vec::new();
+        declared_labels(out, &mut labels);
+        assert_eq!(labels.len(), 2, "{labels:?}");
+    }
+
     /// A future dropped while an unrelated panic unwinds is `cancelled`: the async body runs
     /// inside `Call::body`, which tells the guard whether a poll of this call was running.
     #[test]

@@ -163,24 +163,31 @@ fn locate(tokens: TokenStream, at: Span) -> TokenStream {
 }
 
 /// A `mut` by-value parameter is now mutated through its per-attempt copy, which keeps the `mut`
-/// (and so the user's own `unused_mut` warning); the parameter itself no longer needs it.
-pub(crate) fn allow_unused_mut_on_copied_params(sig: &mut syn::Signature) {
-    let allow: syn::Attribute = syn::parse_quote!(#[allow(unused_mut)]);
-    for arg in &mut sig.inputs {
+/// (and so the user's own `unused_mut` warning). The parameter keeps its `mut` too, so clippy
+/// still reads it as consumed (`needless_pass_by_value`); a mutable borrow of it before the loop
+/// is what uses that `mut`, rather than an `allow(unused_mut)` that a crate forbidding
+/// `warnings` would refuse.
+pub(crate) fn use_mut_of_copied_params(sig: &syn::Signature) -> TokenStream {
+    let mut out = TokenStream::new();
+    for arg in &sig.inputs {
         match arg {
             FnArg::Receiver(r) if r.mutability.is_some() && r.reference.is_none() => {
-                r.attrs.push(allow.clone());
+                let this = Ident::new("self", r.self_token.span.resolved_at(Span::call_site()));
+                out.extend(quote_spanned!(Span::mixed_site()=> let _ = &mut #this;));
             }
             FnArg::Typed(t) if !matches!(*t.ty, Type::Reference(_)) => {
                 let mut bindings = Vec::new();
                 collect_bindings(&t.pat, &mut bindings);
-                if bindings.iter().any(|(_, m)| m.is_some()) {
-                    t.attrs.push(allow.clone());
+                for (ident, _) in bindings.iter().filter(|(_, m)| m.is_some()) {
+                    let mut ident = ident.clone();
+                    ident.set_span(Span::call_site().located_at(ident.span()));
+                    out.extend(quote_spanned!(Span::mixed_site()=> let _ = &mut #ident;));
                 }
             }
             _ => {}
         }
     }
+    out
 }
 
 fn collect_bindings(pat: &Pat, out: &mut Vec<(Ident, Option<Token![mut]>)>) {

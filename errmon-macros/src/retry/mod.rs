@@ -78,7 +78,7 @@ pub(crate) fn instrumentation(
     };
 
     let (clones, renames_self) = copies::per_attempt_copies(&parts.sig);
-    copies::allow_unused_mut_on_copied_params(&mut parts.sig);
+    let mut_uses = copies::use_mut_of_copied_params(&parts.sig);
     if renames_self {
         let block = &parts.block;
         let renamed = copies::rename_self(quote!(#block));
@@ -88,12 +88,12 @@ pub(crate) fn instrumentation(
     }
     Instrumentation::Repeat {
         setup: quote_spanned! {mixed=>
+            #mut_uses
             static #policy_ident: ::errmon_runtime::retry::Policy = #policy;
             let mut #attempts = ::errmon_runtime::retry::Policy::retry(&#policy_ident)
                 .observe(#site)
                 #when
                 .start();
-            #[allow(unused_mut)]
             let mut #timer = #timer_init;
         },
         each: quote_spanned! {mixed=>
@@ -103,8 +103,7 @@ pub(crate) fn instrumentation(
         // Log lines write the error with `Display` when its type has it, else `Debug`.
         settle: quote_spanned! {mixed=>
             let #show = {
-                #[allow(unused_imports)]
-                use ::errmon_runtime::__private::{ViaDebug as _, ViaDisplay as _, ViaTypeName as _};
+                use ::errmon_runtime::__private::show_via::*;
                 (&&&::errmon_runtime::__private::ShowError::of(&#out)).__errmon_show()
             };
             match #attempts.settle_showing(#out, || #elapsed, #show) {

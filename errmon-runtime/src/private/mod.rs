@@ -3,12 +3,14 @@
 //! in step with the macros (they depend on this exact version).
 //!
 //! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in with
-//!   `inventory::submit!(Registration(&SITE))`;
+//!   `register_site!(Registration(&SITE))` (`inventory::submit!` without its `allow`);
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
 //!   or on the error path `call.finish_err(type_name, kind, Failure { .. })` with the error
 //!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion);
+//! - a sync `#[monitored]` fn returning a future it cannot instrument inside:
+//!   [`returned`]`(&SITE, future, |value| outcome)`;
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
 //!   [`ShowError`] to log an error with `Display` when it has one;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
@@ -16,12 +18,16 @@
 
 mod branch;
 mod classify;
+mod future;
+mod register;
 mod report;
 mod retry;
 
 pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
+pub use future::{Returned, returned};
 pub use inventory;
+pub use register::register_site;
 pub use report::{
     Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, ErrorRef, Failure,
     Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
@@ -31,6 +37,26 @@ pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
 pub use crate::registry::{Kind, Registration};
 pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
+
+/// The traits that classify a `#[monitored]` call's value, for a glob import: unlike a list
+/// of traits, of which only one applies, a glob of which one is used is not `unused_imports`,
+/// so the expansion needs no `allow` (which a crate that forbids `warnings` refuses).
+pub mod outcome_via {
+    pub use super::classify::{ViaAny, ViaErrorKind, ViaResult};
+}
+
+/// The traits that show a retried error, for a glob import (see [`outcome_via`]).
+pub mod show_via {
+    pub use crate::retry::show::{ViaDebug, ViaDisplay, ViaTypeName};
+}
+
+/// The value of a return edge that never runs (`if false { return never_called(); }`): typed
+/// as any `T` rather than `!`, so that the edge gives a closure or `async` block its type
+/// without being unreachable code, which a crate may forbid.
+#[inline(always)]
+pub fn never_called<T>() -> T {
+    unreachable!("a fake return edge is never taken")
+}
 
 /// The error kind of errors whose type does not implement [`crate::ErrorKind`].
 pub const UNKNOWN_KIND: &str = "unknown";
