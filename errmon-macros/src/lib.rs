@@ -23,6 +23,7 @@
 //! `timed`, `monitored` and `retry` say only what each macro records.
 
 mod args;
+mod block;
 mod count_calls;
 mod diag;
 mod duration;
@@ -208,6 +209,61 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
     item::expand(Macro::Monitored, args.into(), item.into()).into()
 }
 
+/// Records a block inside a function as if it were a `#[monitored]` function of the given
+/// name: its own site (calls by outcome, errors by type and kind, durations, calls in flight),
+/// and error reports with the request context. The macro's value is the block's value.
+///
+/// `monitor!("charge_card", { .. })` is recorded like `#[monitored(name = "charge_card")]`:
+/// the name is checked as `name = ".."` is, and the outcome is that of the block's value (an
+/// `Err` is an error, anything else succeeds). The block runs inline, so `?`, `return` and
+/// `.await` inside it act on the enclosing function as in any block. A `?` that leaves on
+/// `Err(e)` records the block as failed with `e` (before `From` converts it), and a `return v`
+/// records the outcome of `v`, before leaving. Any other way out is recorded as `cancelled`: a
+/// `break` to an outer loop, an exit hidden in another macro (`anyhow::bail!`), or a future
+/// dropped at an `.await` inside the block; a panic is recorded as `panic`.
+///
+/// ```
+/// use errmon_runtime::monitor;
+///
+/// #[derive(Debug)]
+/// struct Declined(u64);
+///
+/// impl std::fmt::Display for Declined {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "card declined for order {}", self.0)
+///     }
+/// }
+///
+/// impl std::error::Error for Declined {}
+///
+/// fn charge(order: u64) -> Result<u64, Declined> {
+///     if order % 2 == 0 { Err(Declined(order)) } else { Ok(order * 100) }
+/// }
+///
+/// fn checkout(order: u64) -> Result<String, Declined> {
+///     let cents = monitor!("charge_card", { charge(order)? });
+///     let receipt = monitor!("render_receipt", { format!("{cents} cents") });
+///     Ok(receipt)
+/// }
+///
+/// async fn checkout_async(order: u64) -> Result<u64, Declined> {
+///     monitor!("charge_card_async", {
+///         std::future::ready(()).await;
+///         charge(order)
+///     })
+/// }
+///
+/// assert_eq!(checkout(1).unwrap(), "100 cents");
+/// assert!(checkout(2).is_err());
+/// let report = &errmon_runtime::errors().recent[0];
+/// assert_eq!((report.function, report.message.as_str()), ("charge_card", "card declined for order 2"));
+/// # drop(checkout_async(1));
+/// ```
+#[proc_macro]
+pub fn monitor(input: TokenStream) -> TokenStream {
+    block::expand(input.into()).into()
+}
+
 /// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and
 /// limits on attempts and elapsed time, and counts attempts
 /// (`errmon_retry_attempts_total`), retries and exhausted retries; each retry and each
@@ -347,7 +403,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_kind(), "timeout");
 /// assert_eq!(DbError::Pool(PoolError::Exhausted).error_kind(), "exhausted");
 /// ```
-#[proc_macro_derive(ErrorKind, attributes(error_kind))]
+#[proc_macro_derive(ErrorKind, attributes(error_kind, error_severity))]
 pub fn derive_error_kind(input: TokenStream) -> TokenStream {
     error_kind::derive(input.into()).into()
 }

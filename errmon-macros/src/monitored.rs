@@ -1,21 +1,38 @@
-//! `#[monitored]`: calls, outcome, errors, duration and calls in flight.
+//! `#[monitored]`: calls, outcome, errors, duration and calls in flight, and on the error path
+//! a report with the error value.
 //!
 //! The outcome needs the returned value, so the body is wrapped (see [`crate::expand`]); a
 //! `Call` guard records panics and dropped futures when it drops without `finish`.
 //!
-//! Input:  `#[monitored] async fn load() -> R { body }`
-//! Output: `async fn load() -> R { let call = SITE.enter_async();
-//!          let out: R = call.body(async move { body }).await; call.finish(<outcome of &out>); out }`
+//! Input:  `#[monitored(fields(id = user.id))] async fn load(user: User) -> R { body }`
+//! Output:
+//! ```text
+//! async fn load(user: User) -> R {
+//!     let field_0 = field(user.id);              // only with `fields(..)`
+//!     let call = SITE.enter_async();
+//!     let out: R = call.body(async move { body }).await;
+//!     match <outcome of &out> {
+//!         Outcome::Error { type_name, kind } => call.finish_err(type_name, kind, Failure {
+//!             error: <view of the error in &out>, severity, fields: &[("id", &field_0)] }),
+//!         outcome => call.finish(outcome),
+//!     }
+//!     out
+//! }
+//! ```
+//! The success path calls `finish(Outcome::Ok)` as before; describing the error, picking its
+//! severity and formatting nothing happen only in the `Error` arm (see
+//! `errmon_runtime::__private::report` for the runtime side).
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
-use crate::args::Predicate;
+use crate::args::{Args, Field};
 use crate::expand::{InCall, Instrumentation, out_ident};
 
 pub(crate) fn instrumentation(
     site: TokenStream,
-    predicate: Option<&Predicate>,
+    args: &Args,
     returns_never: bool,
 ) -> Instrumentation {
     let mixed = Span::mixed_site();
@@ -26,14 +43,19 @@ pub(crate) fn instrumentation(
     }
     let call = syn::Ident::new("errmon_call", mixed);
     let out = out_ident();
-    let outcome = match predicate {
-        None => quote_spanned! {mixed=>
-            {
-                #[allow(unused_imports)]
-                use ::errmon_runtime::__private::{ViaAny as _, ViaErrorKind as _, ViaResult as _};
-                (&&&::errmon_runtime::__private::Classify(&#out)).__errmon_outcome()
-            }
-        },
+    let (outcome, error) = match &args.predicate {
+        None => (
+            quote_spanned! {mixed=>
+                {
+                    #[allow(unused_imports)]
+                    use ::errmon_runtime::__private::{ViaAny as _, ViaErrorKind as _, ViaResult as _};
+                    (&&&::errmon_runtime::__private::Classify(&#out)).__errmon_outcome()
+                }
+            },
+            quote_spanned! {mixed=>
+                (&&&&::errmon_runtime::__private::Describe(&#out)).__errmon_error()
+            },
+        ),
         Some(p) => {
             let path = &p.path;
             let last = path
@@ -46,20 +68,86 @@ pub(crate) fn instrumentation(
             } else {
                 (quote!(!#path(&#out)), format!("not_{last}"))
             };
-            quote_spanned! {mixed=>
-                ::errmon_runtime::__private::predicate_outcome(&#out, #is_error, #kind)
+            (
+                quote_spanned! {mixed=>
+                    ::errmon_runtime::__private::predicate_outcome(&#out, #is_error, #kind)
+                },
+                quote_spanned! {mixed=>
+                    (&&::errmon_runtime::__private::DescribeValue(&#out)).__errmon_error()
+                },
+            )
+        }
+    };
+    let severity = severity_tokens(args);
+    let own_severity = match &args.predicate {
+        // A predicate's value is not an error type with a severity of its own.
+        Some(_) => severity,
+        None => quote_spanned! {mixed=>
+            (&&::errmon_runtime::__private::SeverityOf(&#out))
+                .__errmon_severity()
+                .unwrap_or(#severity)
+        },
+    };
+    let (evaluate, fields) = field_tokens(&args.fields);
+    let finish = quote_spanned! {mixed=>
+        match #outcome {
+            ::errmon_runtime::__private::Outcome::Error { type_name, kind } => {
+                #[allow(unused_imports)]
+                use ::errmon_runtime::__private::{
+                    DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
+                    DescribeValueAny as _, DescribeValueDebug as _, FieldValue as _,
+                    SeverityOfAny as _, SeverityOfKind as _,
+                };
+                #call.finish_err(type_name, kind, ::errmon_runtime::__private::Failure {
+                    error: #error,
+                    severity: #own_severity,
+                    fields: #fields,
+                });
             }
+            outcome => #call.finish(outcome),
         }
     };
     // An async body is polled inside `Call::body`, so the guard classifies a drop by whether
     // this call's body was running: a panic inside a poll is `panic`, a future dropped between
     // polls (even while an unrelated panic unwinds) is `cancelled`.
     Instrumentation::Wrap {
-        enter: quote_spanned!(mixed=> let #call = #site.enter();),
-        finish: quote_spanned!(mixed=> #call.finish(#outcome);),
+        enter: quote_spanned!(mixed=> #evaluate let #call = #site.enter();),
+        finish,
         in_call: Some(InCall {
-            enter: quote_spanned!(mixed=> let #call = #site.enter_async();),
+            enter: quote_spanned!(mixed=> #evaluate let #call = #site.enter_async();),
             call: call.clone(),
         }),
     }
+}
+
+/// `::errmon_runtime::__private::Severity::Error`, or the variant `severity = ".."` names.
+pub(crate) fn severity_tokens(args: &Args) -> TokenStream {
+    let variant = args.severity.as_ref().map_or_else(
+        || syn::Ident::new("Error", Span::call_site()),
+        |s| s.0.clone(),
+    );
+    quote_spanned!(Span::mixed_site()=> ::errmon_runtime::__private::Severity::#variant)
+}
+
+/// The statements evaluating `fields(..)` at entry, before the body can move the arguments,
+/// and the slice the error path hands over. `&[]` without fields: nothing runs.
+fn field_tokens(fields: &[Field]) -> (TokenStream, TokenStream) {
+    let mixed = Span::mixed_site();
+    let mut evaluate = TokenStream::new();
+    let mut entries = Vec::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        let local = format_ident!("errmon_field_{}", i, span = mixed);
+        let expr = &f.expr;
+        let label = f.label();
+        // Spanned on the entry, so a value without `Display` is reported on its field.
+        let span = f
+            .name
+            .span()
+            .join(expr.span())
+            .unwrap_or_else(|| expr.span());
+        let check = quote_spanned!(span=> ::errmon_runtime::__private::field);
+        evaluate.extend(quote_spanned!(mixed=> let #local = #check(#expr);));
+        entries.push(quote_spanned!(mixed=> (#label, #local.__errmon_field())));
+    }
+    (evaluate, quote_spanned!(mixed=> &[#(#entries),*]))
 }

@@ -23,7 +23,7 @@ mod record;
 mod registry;
 pub mod retry;
 
-pub use errmon_macros::{ErrorKind, count_calls, monitored, retry, timed};
+pub use errmon_macros::{ErrorKind, count_calls, monitor, monitored, retry, timed};
 pub use errors::kind::ErrorKind;
 
 #[cfg(feature = "exporter")]

@@ -42,7 +42,7 @@ pub struct Failure<'a> {
     pub error: ErrorRef<'a>,
     /// The severity of the function (or of the error's variant).
     pub severity: Severity,
-    /// `fields(name = expr, ..)` of the function, evaluated on the error path only.
+    /// `fields(name = expr, ..)` of the function: evaluated at entry, formatted only here.
     pub fields: &'a [(&'static str, &'a dyn Display)],
 }
 
@@ -166,4 +166,62 @@ impl<R> SeverityOfAny for SeverityOf<'_, R> {
     fn __errmon_severity(&self) -> Option<Severity> {
         None
     }
+}
+
+/// The view of a value `ok_if`/`error_if` classified as an error: the generated code calls
+/// `(&&DescribeValue(&out)).__errmon_error()`, `Debug` when the type has it.
+#[derive(Debug)]
+pub struct DescribeValue<'a, R>(pub &'a R);
+
+/// A value with `Debug`.
+pub trait DescribeValueDebug {
+    /// The described value.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<R: Debug> DescribeValueDebug for &DescribeValue<'_, R> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        ErrorRef::Debug(self.0)
+    }
+}
+
+/// A value without `Debug`: the report carries the type and the kind.
+pub trait DescribeValueAny {
+    /// `ErrorRef::Opaque`.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<R> DescribeValueAny for DescribeValue<'_, R> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        ErrorRef::Opaque
+    }
+}
+
+/// A value of `fields(name = expr)`: reports format it with `Display`. A trait of its own so
+/// that a value without `Display` is reported in these words, on the field.
+#[diagnostic::on_unimplemented(
+    message = "a `fields(..)` value is recorded with `Display`, but `{Self}` does not implement `Display`",
+    label = "this field's value must implement `Display`",
+    note = "record a value that has `Display`, such as a number, a string or `format!(\"{{:?}}\", ..)`"
+)]
+pub trait FieldValue {
+    /// The value, to format.
+    fn __errmon_field(&self) -> &dyn Display;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Display> FieldValue for T {
+    #[inline]
+    fn __errmon_field(&self) -> &dyn Display {
+        self
+    }
+}
+
+/// Checks at entry that a field's value has `Display` (the error names the field), and keeps
+/// the value until the call ends.
+#[inline(always)]
+pub fn field<T: FieldValue>(value: T) -> T {
+    value
 }

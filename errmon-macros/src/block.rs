@@ -1,0 +1,321 @@
+//! `monitor!("charge_card", { .. })`: a block recorded like a `#[monitored]` function of that
+//! name, with its own site.
+//!
+//! Input:  `monitor!("charge_card", { let r = gateway.charge(card)?; save(r) })`
+//! Output:
+//! ```text
+//! {
+//!     let call = SITE.enter();
+//!     let out = {
+//!         let r = match Branch::branch(gateway.charge(card)) {
+//!             ControlFlow::Continue(v) => v,
+//!             ControlFlow::Break(out) => { <finish with &out>; return FromResidual::from_residual(out) }
+//!         };
+//!         save(r)
+//!     };
+//!     <finish with &out>    // as #[monitored]: `finish(Ok)`, or `finish_err` with the error
+//!     out
+//! }
+//! ```
+//!
+//! The block runs inline, not in a closure, so `?`, `return` and `.await` mean what they mean
+//! in any block of the enclosing function. Each `?` and `return` the macro sees records the
+//! block's outcome before leaving: a `?` on `Err(e)` is an error of the block with `e`, a
+//! `return v` records the outcome of `v`. Every other way out (a `break` to an outer loop, a
+//! `return` hidden inside another macro, a future dropped at an `.await` inside the block) is
+//! recorded as `cancelled`, and a panic as `panic`, by the call's guard.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, LitStr, Stmt, Token};
+
+use crate::args::Args;
+use crate::expand::{Instrumentation, out_ident};
+use crate::{monitored, names};
+
+const USAGE: &str = "write `monitor!(\"charge_card\", { ... })`";
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    match parse.parse2(input) {
+        Ok((name, block)) => instrument(&name, block),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Block)> {
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            format!("`monitor!` needs a name and a block: {USAGE}"),
+        ));
+    }
+    let name: LitStr = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("`monitor!` takes the block's name first, as a string literal: {USAGE}"),
+        )
+    })?;
+    names::check_function_name(&name.value()).map_err(|m| syn::Error::new(name.span(), m))?;
+    input.parse::<Token![,]>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected `,` and a block after the name: {USAGE}"),
+        )
+    })?;
+    if !input.peek(syn::token::Brace) {
+        let rest: TokenStream = input.parse()?;
+        let msg = format!("`monitor!` records a block: wrap the code in braces, {USAGE}");
+        return Err(if rest.is_empty() {
+            syn::Error::new(input.span(), msg)
+        } else {
+            syn::Error::new_spanned(rest, msg)
+        });
+    }
+    let block: Block = input.parse()?;
+    let _ = input.parse::<Option<Token![,]>>()?;
+    if !input.is_empty() {
+        let rest: TokenStream = input.parse()?;
+        return Err(syn::Error::new_spanned(
+            rest,
+            format!("`monitor!` takes a name and one block: {USAGE}"),
+        ));
+    }
+    Ok((name, block))
+}
+
+fn instrument(name: &LitStr, mut block: Block) -> TokenStream {
+    let mixed = Span::mixed_site();
+    let site = site(name);
+    let Instrumentation::Wrap { enter, finish, .. } =
+        monitored::instrumentation(site, &Args::default(), false)
+    else {
+        unreachable!("a value-returning #[monitored] wraps its body")
+    };
+    Exits {
+        finish: finish.clone(),
+    }
+    .visit_block_mut(&mut block);
+    let out = out_ident();
+    let stmts = &block.stmts;
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#(#stmts)*));
+    body.set_span(block.brace_token.span.join());
+    if !has_value(&block) {
+        // A block without a value, or whose value diverges (`{ panic!(..) }`), runs as a
+        // statement: its type would otherwise be left to the never type's fallback, which
+        // classifying cannot use. It succeeds when it ends.
+        let call = syn::Ident::new("errmon_call", mixed);
+        return quote_spanned! {mixed=>
+            {
+                #enter
+                #body
+                #[allow(unreachable_code)]
+                #call.finish(::errmon_runtime::__private::Outcome::Ok);
+            }
+        };
+    }
+    quote_spanned! {mixed=>
+        {
+            #enter
+            let #out = #body;
+            // When the block diverges, `finish` is unreachable (rustc reports only the first
+            // unreachable statement of a block).
+            #[allow(unreachable_code)]
+            #finish
+            #out
+        }
+    }
+}
+
+/// Whether the block ends in an expression that may give it a value other than `()`.
+fn has_value(block: &Block) -> bool {
+    match block.stmts.last() {
+        Some(Stmt::Expr(e, None)) => !diverges(e),
+        Some(Stmt::Macro(m)) if m.semi_token.is_none() => !is_diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => is_diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_diverging_macro(mac: &syn::Macro) -> bool {
+    mac.path.segments.last().is_some_and(|s| {
+        ["panic", "unreachable", "todo", "unimplemented"].contains(&s.ident.to_string().as_str())
+    })
+}
+
+/// The block's static site, named `name`, at the line of the name.
+fn site(name: &LitStr) -> TokenStream {
+    let mixed = Span::mixed_site();
+    let site = syn::Ident::new("ERRMON_SITE", mixed);
+    let line = quote_spanned!(name.span()=> ::core::line!());
+    quote_spanned! {mixed=>
+        {
+            static #site: ::errmon_runtime::__private::Site =
+                ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta {
+                    function: #name,
+                    module: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: #line,
+                    kind: ::errmon_runtime::__private::Kind::Monitored,
+                    labels: &[],
+                });
+            ::errmon_runtime::__private::inventory::submit! {
+                ::errmon_runtime::__private::Registration(&#site)
+            }
+            &#site
+        }
+    }
+}
+
+/// Makes every `?` and `return` of the block record its outcome before it leaves. Closures,
+/// `async` blocks, `const` blocks and nested items keep their own; macro arguments are
+/// rewritten when they parse as expressions (`format!("{}", x?)`).
+struct Exits {
+    /// The `finish` statement, which reads the out local.
+    finish: TokenStream,
+}
+
+impl Exits {
+    fn question_mark(&self, t: syn::ExprTry) -> Expr {
+        // Located at the `?`, so a type error (`?` on a type that is not `Try`, an error
+        // without `From`) points at it.
+        let at = Span::mixed_site().located_at(t.question_token.span);
+        let value = syn::Ident::new("errmon_value", at);
+        let out = out_ident();
+        let finish = &self.finish;
+        let inner = &t.expr;
+        let attrs = &t.attrs;
+        Expr::Verbatim(quote_spanned! {at=>
+            #(#attrs)*
+            match ::errmon_runtime::__private::Branch::branch(#inner) {
+                ::core::ops::ControlFlow::Continue(#value) => #value,
+                ::core::ops::ControlFlow::Break(#out) => {
+                    #finish
+                    return <_ as ::errmon_runtime::__private::FromResidual<_>>::from_residual(#out);
+                }
+            }
+        })
+    }
+
+    fn early_return(&self, r: syn::ExprReturn) -> Expr {
+        let mixed = Span::mixed_site();
+        let out = out_ident();
+        let finish = &self.finish;
+        let ret = r.return_token;
+        let attrs = &r.attrs;
+        Expr::Verbatim(match r.expr {
+            Some(value) => quote_spanned! {mixed=>
+                #(#attrs)* #ret {
+                    let #out = #value;
+                    #finish
+                    #out
+                }
+            },
+            None => quote_spanned! {mixed=>
+                #(#attrs)* {
+                    let #out = ();
+                    #finish
+                    #ret
+                }
+            },
+        })
+    }
+
+    fn visit_macro_input(&mut self, mac: &mut syn::Macro) {
+        if !mentions_exit(mac.tokens.clone()) {
+            return;
+        }
+        let list = Punctuated::<Expr, Token![,]>::parse_terminated;
+        if let Ok(mut args) = list.parse2(mac.tokens.clone()) {
+            for arg in &mut args {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = args.into_token_stream();
+        }
+    }
+}
+
+impl VisitMut for Exits {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => return,
+            Expr::Macro(m) => return self.visit_macro_input(&mut m.mac),
+            _ => {}
+        }
+        visit_mut::visit_expr_mut(self, e);
+        let placeholder = Expr::Verbatim(TokenStream::new());
+        match std::mem::replace(e, placeholder) {
+            Expr::Return(r) => *e = self.early_return(r),
+            Expr::Try(t) => *e = self.question_mark(t),
+            other => *e = other,
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, s: &mut Stmt) {
+        match s {
+            Stmt::Macro(m) => self.visit_macro_input(&mut m.mac),
+            Stmt::Item(_) => {}
+            _ => visit_mut::visit_stmt_mut(self, s),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+}
+
+/// Whether macro input contains a `return` or a `?` token.
+fn mentions_exit(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "return",
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Group(g) => mentions_exit(g.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn error(input: proc_macro2::TokenStream) -> String {
+        let out = super::expand(input).to_string();
+        assert!(out.starts_with(":: core :: compile_error !"), "{out}");
+        out
+    }
+
+    #[test]
+    fn the_name_comes_first_and_is_checked() {
+        assert!(error(quote!()).contains("needs a name and a block"));
+        assert!(error(quote!(charge, {})).contains("name first, as a string literal"));
+        assert!(error(quote!("charge card", {})).contains("a space"));
+        assert!(error(quote!("", {})).contains("empty name"));
+        assert!(error(quote!("charge" {})).contains("expected `,`"));
+        assert!(error(quote!("charge", 1 + 2)).contains("wrap the code in braces"));
+        assert!(error(quote!("charge", {}, {})).contains("a name and one block"));
+    }
+
+    #[test]
+    fn exits_record_before_leaving_but_closures_keep_theirs() {
+        let out = super::expand(quote!("charge", {
+            let a = f()?;
+            let g = || h()?;
+            if a {
+                return 1;
+            }
+            a
+        }))
+        .to_string();
+        assert_eq!(out.matches("Branch :: branch").count(), 1, "{out}");
+        assert_eq!(out.matches("finish_err").count(), 3, "{out}");
+    }
+}
