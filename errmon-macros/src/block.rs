@@ -18,12 +18,15 @@
 //! }
 //! ```
 //!
-//! The block runs inline, not in a closure, so `?`, `return` and `.await` mean what they mean
-//! in any block of the enclosing function. Each `?` and `return` the macro sees records the
-//! block's outcome before leaving: a `?` on `Err(e)` is an error of the block with `e`, a
-//! `return v` records the outcome of `v`. Every other way out (a `break` to an outer loop, a
-//! `return` hidden inside another macro, a future dropped at an `.await` inside the block) is
-//! recorded as `cancelled`, and a panic as `panic`, by the call's guard.
+//! The block runs inline, not in a closure, so `?`, `return`, `break` and `.await` mean what
+//! they mean in any block of the enclosing function. As with Python's `with` blocks, the block
+//! fails when it ends with an `Err` value or is left by a `?` on an error (recorded with that
+//! error, before `From` converts it); leaving it by `return`, `break` or `continue` ends it
+//! normally, as `ok` (what the function returns is the function's outcome: annotate it with
+//! `#[monitored]` for that). A panic is recorded as `panic`, and anything the macro cannot see
+//! (a future dropped at an `.await` inside the block, an exit hidden inside another macro such
+//! as `anyhow::bail!`, or a `?` inside a nested `monitor!`, whose own block records the error)
+//! as `cancelled`, by the call's guard.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
@@ -94,14 +97,12 @@ fn instrument(name: &LitStr, mut block: Block) -> TokenStream {
     else {
         unreachable!("a value-returning #[monitored] wraps its body")
     };
-    Exits {
-        finish: finish.clone(),
-    }
-    .visit_block_mut(&mut block);
+    Exits::new(finish.clone()).visit_block_mut(&mut block);
     let out = out_ident();
     let stmts = &block.stmts;
     let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#(#stmts)*));
-    body.set_span(block.brace_token.span.join());
+    // Generated braces where the user's are, so `unused_braces` does not fire on them.
+    body.set_span(Span::mixed_site().located_at(block.brace_token.span.join()));
     if !has_value(&block) {
         // A block without a value, or whose value diverges (`{ panic!(..) }`), runs as a
         // statement: its type would otherwise be left to the never type's fallback, which
@@ -176,15 +177,34 @@ fn site(name: &LitStr) -> TokenStream {
     }
 }
 
-/// Makes every `?` and `return` of the block record its outcome before it leaves. Closures,
-/// `async` blocks, `const` blocks and nested items keep their own; macro arguments are
-/// rewritten when they parse as expressions (`format!("{}", x?)`).
+/// Makes every `?`, `return`, `break` and `continue` that leaves the block record its outcome
+/// first. Closures, `async` blocks, `const` blocks and nested items keep their own; macro
+/// arguments are rewritten when they parse as expressions (`format!("{}", x?)`), except those
+/// of a nested `monitor!`, whose block records its own exits.
 struct Exits {
     /// The `finish` statement, which reads the out local.
     finish: TokenStream,
+    /// `finish` with `Outcome::Ok`.
+    finish_ok: TokenStream,
+    /// Loops entered inside the block, for an unlabeled `break` or `continue`.
+    loops: usize,
+    /// Labels of loops and blocks inside the block.
+    labels: Vec<syn::Lifetime>,
 }
 
 impl Exits {
+    fn new(finish: TokenStream) -> Self {
+        let call = syn::Ident::new("errmon_call", Span::mixed_site());
+        let finish_ok = quote_spanned!(Span::mixed_site()=>
+            #call.finish(::errmon_runtime::__private::Outcome::Ok););
+        Exits {
+            finish,
+            finish_ok,
+            loops: 0,
+            labels: Vec::new(),
+        }
+    }
+
     fn question_mark(&self, t: syn::ExprTry) -> Expr {
         // Located at the `?`, so a type error (`?` on a type that is not `Try`, an error
         // without `From`) points at it.
@@ -192,46 +212,53 @@ impl Exits {
         let value = syn::Ident::new("errmon_value", at);
         let out = out_ident();
         let finish = &self.finish;
-        let inner = &t.expr;
-        let attrs = &t.attrs;
-        Expr::Verbatim(quote_spanned! {at=>
-            #(#attrs)*
-            match ::errmon_runtime::__private::Branch::branch(#inner) {
+        // Parsed, not verbatim, so that syn parenthesizes it where needed (`x? + 1`).
+        let mut m: syn::ExprMatch = syn::parse_quote_spanned! {at=>
+            match ::errmon_runtime::__private::Branch::branch(()) {
                 ::core::ops::ControlFlow::Continue(#value) => #value,
                 ::core::ops::ControlFlow::Break(#out) => {
                     #finish
                     return <_ as ::errmon_runtime::__private::FromResidual<_>>::from_residual(#out);
                 }
             }
-        })
+        };
+        let Expr::Call(call) = &mut *m.expr else {
+            unreachable!("parsed above as a call")
+        };
+        call.args = std::iter::once(*t.expr).collect();
+        m.attrs = t.attrs;
+        Expr::Match(m)
     }
 
-    fn early_return(&self, r: syn::ExprReturn) -> Expr {
+    /// `{ let v = value; <finish ok>; return v; }`: the value is computed inside the block.
+    fn leave(&self, exit: TokenStream, value: Option<Box<Expr>>) -> Expr {
         let mixed = Span::mixed_site();
-        let out = out_ident();
-        let finish = &self.finish;
-        let ret = r.return_token;
-        let attrs = &r.attrs;
-        Expr::Verbatim(match r.expr {
-            Some(value) => quote_spanned! {mixed=>
-                #(#attrs)* #ret {
-                    let #out = #value;
-                    #finish
-                    #out
-                }
+        let finish = &self.finish_ok;
+        let v = syn::Ident::new("errmon_exit_value", mixed);
+        let block: syn::ExprBlock = match value {
+            Some(value) => syn::parse_quote_spanned! {mixed=>
+                { let #v = #value; #finish #exit #v }
             },
-            None => quote_spanned! {mixed=>
-                #(#attrs)* {
-                    let #out = ();
-                    #finish
-                    #ret
-                }
-            },
-        })
+            None => syn::parse_quote_spanned! {mixed=> { #finish #exit } },
+        };
+        Expr::Block(block)
+    }
+
+    fn leaves_block(&self, label: Option<&syn::Lifetime>) -> bool {
+        match label {
+            Some(l) => !self.labels.contains(l),
+            None => self.loops == 0,
+        }
     }
 
     fn visit_macro_input(&mut self, mac: &mut syn::Macro) {
-        if !mentions_exit(mac.tokens.clone()) {
+        if !mentions_exit(mac.tokens.clone())
+            || mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "monitor")
+        {
             return;
         }
         let list = Punctuated::<Expr, Token![,]>::parse_terminated;
@@ -242,6 +269,16 @@ impl Exits {
             mac.tokens = args.into_token_stream();
         }
     }
+
+    fn inside_loop(&mut self, label: Option<&syn::Label>, e: &mut Expr) {
+        self.loops += 1;
+        self.labels.extend(label.map(|l| l.name.clone()));
+        visit_mut::visit_expr_mut(self, e);
+        if label.is_some() {
+            self.labels.pop();
+        }
+        self.loops -= 1;
+    }
 }
 
 impl VisitMut for Exits {
@@ -249,12 +286,42 @@ impl VisitMut for Exits {
         match e {
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::TryBlock(_) => return,
             Expr::Macro(m) => return self.visit_macro_input(&mut m.mac),
+            Expr::Loop(l) => {
+                let label = l.label.clone();
+                return self.inside_loop(label.as_ref(), e);
+            }
+            Expr::While(w) => {
+                let label = w.label.clone();
+                return self.inside_loop(label.as_ref(), e);
+            }
+            Expr::ForLoop(f) => {
+                let label = f.label.clone();
+                return self.inside_loop(label.as_ref(), e);
+            }
+            Expr::Block(b) if b.label.is_some() => {
+                let label = b.label.as_ref().map(|l| l.name.clone());
+                self.labels.extend(label);
+                visit_mut::visit_expr_mut(self, e);
+                self.labels.pop();
+                return;
+            }
             _ => {}
         }
         visit_mut::visit_expr_mut(self, e);
         let placeholder = Expr::Verbatim(TokenStream::new());
         match std::mem::replace(e, placeholder) {
-            Expr::Return(r) => *e = self.early_return(r),
+            Expr::Return(r) => {
+                let ret = r.return_token;
+                *e = self.leave(quote!(#ret), r.expr);
+            }
+            Expr::Break(b) if self.leaves_block(b.label.as_ref()) => {
+                let (brk, label) = (b.break_token, &b.label);
+                *e = self.leave(quote!(#brk #label), b.expr);
+            }
+            Expr::Continue(c) if self.leaves_block(c.label.as_ref()) => {
+                let (cont, label) = (c.continue_token, &c.label);
+                *e = self.leave(quote!(#cont #label), None);
+            }
             Expr::Try(t) => *e = self.question_mark(t),
             other => *e = other,
         }
@@ -316,6 +383,13 @@ mod tests {
         }))
         .to_string();
         assert_eq!(out.matches("Branch :: branch").count(), 1, "{out}");
-        assert_eq!(out.matches("finish_err").count(), 3, "{out}");
+        // The `?` and the block's end; the `return` ends the block as `ok`.
+        assert_eq!(out.matches("finish_err").count(), 2, "{out}");
+        assert_eq!(
+            out.matches("finish (:: errmon_runtime :: __private :: Outcome :: Ok)")
+                .count(),
+            1,
+            "{out}"
+        );
     }
 }

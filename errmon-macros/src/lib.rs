@@ -215,12 +215,25 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `monitor!("charge_card", { .. })` is recorded like `#[monitored(name = "charge_card")]`:
 /// the name is checked as `name = ".."` is, and the outcome is that of the block's value (an
-/// `Err` is an error, anything else succeeds). The block runs inline, so `?`, `return` and
-/// `.await` inside it act on the enclosing function as in any block. A `?` that leaves on
-/// `Err(e)` records the block as failed with `e` (before `From` converts it), and a `return v`
-/// records the outcome of `v`, before leaving. Any other way out is recorded as `cancelled`: a
-/// `break` to an outer loop, an exit hidden in another macro (`anyhow::bail!`), or a future
-/// dropped at an `.await` inside the block; a panic is recorded as `panic`.
+/// `Err` is an error, with its message and source chain; anything else succeeds).
+///
+/// The block runs inline, so `?`, `return`, `break` and `.await` inside it act on the enclosing
+/// function as in any block. As with Python's `with` blocks:
+/// - a `?` that leaves on `Err(e)` records the block as failed with `e` (before `From`
+///   converts it);
+/// - `return`, `break` and `continue` leave the block normally: it is recorded as `ok` (what
+///   the function returns is the function's own outcome; annotate the function with
+///   `#[monitored]` to record it);
+/// - a panic is recorded as `panic`;
+/// - what the macro cannot see is recorded as `cancelled`: a future dropped at an `.await`
+///   inside the block, an exit hidden inside another macro (`anyhow::bail!`), or a `?` inside
+///   a nested `monitor!` (the inner block records the error; the outer one is cancelled).
+///
+/// A block without a value (or one that always diverges) succeeds when it ends. The value's
+/// type must be known where the block ends, as for a `let` without a type: the outcome is
+/// read there, before the type the surrounding code expects is known. A block ending in
+/// `Ok(v)` whose error type only the function's return type decides is an error naming
+/// `ErrorKind`; write `Ok::<_, MyError>(v)`.
 ///
 /// ```
 /// use errmon_runtime::monitor;
