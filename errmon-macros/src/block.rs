@@ -62,6 +62,12 @@ fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Block)> {
         )
     })?;
     names::check_function_name(&name.value()).map_err(|m| syn::Error::new(name.span(), m))?;
+    if input.is_empty() {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("expected `,` and a block after the name: {USAGE}"),
+        ));
+    }
     input.parse::<Token![,]>().map_err(|e| {
         syn::Error::new(
             e.span(),

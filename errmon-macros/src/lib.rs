@@ -144,6 +144,22 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `error_if = path`: a `fn(&Ret) -> bool`; the call is an error when it returns `true`
 ///   (`error_kind="<path's last name>"`).
 ///
+/// Options for the error reports (see `errmon_runtime::errors()`):
+/// - `severity = "warning"`: the severity of this function's reports, one of `info`,
+///   `warning`, `error` (the default) or `critical`. An error whose type gives a severity of its
+///   own (`#[error_severity]` on a variant, see [`derive@ErrorKind`]) keeps that one.
+/// - `fields(order_id = order.id, region = "eu")`: `name = expression` pairs recorded on each
+///   report. The expressions are evaluated when the call starts, before the body runs, so they
+///   see the arguments before the body moves them; each value is kept until the call ends (a
+///   field that would move out of an argument the body still uses needs `.clone()` or a
+///   `Copy` part of it) and must implement `Display`, formatted only when a report is stored.
+///   A function without `fields` pays nothing for them.
+///
+/// On the error path the report gets the error itself: its `Display` message and `source()`
+/// chain when the type implements `Error`, else its `Display`, else its `Debug`, else only its
+/// type and kind. For `ok_if`/`error_if`, the returned value with `Debug` is the message. The
+/// success path records the outcome only.
+///
 /// `#[monitored]` already counts and times calls: it does not stack with `#[count_calls]` or
 /// `#[timed]`, but it does with `#[retry]`, in either order.
 ///
@@ -159,6 +175,11 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[monitored(labels(table = "users"))]
 /// fn load(id: u64) -> Result<String, DbError> {
 ///     if id == 0 { Err(DbError::NotFound) } else { Ok(format!("user {id}")) }
+/// }
+///
+/// #[monitored(severity = "warning", fields(user_id = id, region = "eu"))]
+/// fn load_profile(id: u64) -> Result<String, std::io::Error> {
+///     Err(std::io::Error::other(format!("profile {id} missing")))
 /// }
 ///
 /// #[monitored(error_if = Option::is_none)]
@@ -188,6 +209,15 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert!(load(1).is_ok());
 /// assert_eq!(find("nobody"), None);
 /// assert_eq!(Client.status(), 503);
+/// assert!(load_profile(7).is_err());
+/// let report = errmon_runtime::errors()
+///     .recent
+///     .into_iter()
+///     .find(|r| r.function == "load_profile")
+///     .unwrap();
+/// assert_eq!(report.message, "profile 7 missing");
+/// assert_eq!(report.severity, errmon_runtime::errors::Severity::Warning);
+/// assert_eq!(report.fields, [("user_id".to_owned(), "7".to_owned()), ("region".to_owned(), "eu".to_owned())]);
 ///
 /// let snapshot = |function: &str| {
 ///     errmon_runtime::sites::all()
@@ -393,7 +423,12 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `#[error_kind("timeout")]`: this kind instead (at most 64 characters).
 /// - `#[error_kind(transparent)]`, on a variant with one field: the kind of the error it wraps,
 ///   whose type implements `ErrorKind` too, as thiserror's `#[error(transparent)]` forwards the
-///   message.
+///   message, and its severity unless the variant gives one.
+/// - `#[error_severity("critical")]`: the severity of this variant's reports (`info`, `warning`,
+///   `error` or `critical`), which `ErrorKind::error_severity` returns and which wins over the
+///   function's `#[monitored(severity = "..")]`. A separate attribute rather than a key of
+///   `#[error_kind]`, since a variant may set either without the other. On the enum itself: the
+///   severity of every variant that gives none.
 ///
 /// ```
 /// use errmon_runtime::ErrorKind;
@@ -407,6 +442,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// enum DbError {
 ///     NotFound,
 ///     #[error_kind("timeout")]
+///     #[error_severity("warning")]
 ///     TimedOut { after_ms: u64 },
 ///     #[error_kind(transparent)]
 ///     Pool(PoolError),
@@ -415,6 +451,8 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(DbError::NotFound.error_kind(), "not_found");
 /// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_kind(), "timeout");
 /// assert_eq!(DbError::Pool(PoolError::Exhausted).error_kind(), "exhausted");
+/// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_severity(), Some(errmon_runtime::errors::Severity::Warning));
+/// assert_eq!(DbError::NotFound.error_severity(), None);
 /// ```
 #[proc_macro_derive(ErrorKind, attributes(error_kind, error_severity))]
 pub fn derive_error_kind(input: TokenStream) -> TokenStream {

@@ -8,7 +8,7 @@
 //! Output:
 //! ```text
 //! async fn load(user: User) -> R {
-//!     let field_0 = field(user.id);              // only with `fields(..)`
+//!     let field_0 = user.id;                     // only with `fields(..)`
 //!     let call = SITE.enter_async();
 //!     let out: R = call.body(async move { body }).await;
 //!     match <outcome of &out> {
@@ -95,7 +95,7 @@ pub(crate) fn instrumentation(
                 #[allow(unused_imports)]
                 use ::errmon_runtime::__private::{
                     DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
-                    DescribeValueAny as _, DescribeValueDebug as _, FieldValue as _,
+                    DescribeValueAny as _, DescribeValueDebug as _,
                     SeverityOfAny as _, SeverityOfKind as _,
                 };
                 #call.finish_err(type_name, kind, ::errmon_runtime::__private::Failure {
@@ -139,15 +139,12 @@ fn field_tokens(fields: &[Field]) -> (TokenStream, TokenStream) {
         let local = format_ident!("errmon_field_{}", i, span = mixed);
         let expr = &f.expr;
         let label = f.label();
-        // Spanned on the entry, so a value without `Display` is reported on its field.
-        let span = f
-            .name
-            .span()
-            .join(expr.span())
-            .unwrap_or_else(|| expr.span());
-        let check = quote_spanned!(span=> ::errmon_runtime::__private::field);
-        evaluate.extend(quote_spanned!(mixed=> let #local = #check(#expr);));
-        entries.push(quote_spanned!(mixed=> (#label, #local.__errmon_field())));
+        // The value is checked where it is formatted, on the error path, with the trait
+        // method spanned on the expression: a value without `Display` is one error, on its field.
+        let show =
+            quote_spanned!(expr.span()=> ::errmon_runtime::__private::FieldValue::__errmon_field);
+        evaluate.extend(quote_spanned!(mixed=> let #local = #expr;));
+        entries.push(quote_spanned!(mixed=> (#label, #show(&#local))));
     }
     (evaluate, quote_spanned!(mixed=> &[#(#entries),*]))
 }

@@ -25,7 +25,7 @@ pub use inventory;
 pub use report::{
     Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, DescribeValue,
     DescribeValueAny, DescribeValueDebug, ErrorRef, Failure, FieldValue, Severity, SeverityOf,
-    SeverityOfAny, SeverityOfKind, field,
+    SeverityOfAny, SeverityOfKind,
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 

@@ -218,10 +218,3 @@ impl<T: Display> FieldValue for T {
         self
     }
 }
-
-/// Checks at entry that a field's value has `Display` (the error names the field), and keeps
-/// the value until the call ends.
-#[inline(always)]
-pub fn field<T: FieldValue>(value: T) -> T {
-    value
-}
