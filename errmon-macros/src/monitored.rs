@@ -136,15 +136,18 @@ fn field_tokens(fields: &[Field]) -> (TokenStream, TokenStream) {
     let mut evaluate = TokenStream::new();
     let mut entries = Vec::with_capacity(fields.len());
     for (i, f) in fields.iter().enumerate() {
-        let local = format_ident!("errmon_field_{}", i, span = mixed);
         let expr = &f.expr;
+        // Located at the expression (hygiene stays mixed-site), so that the error of a value
+        // without `Display` underlines the field's expression, not the whole attribute.
+        let local = format_ident!("errmon_field_{}", i, span = mixed.located_at(expr.span()));
         let label = f.label();
         // The value is checked where it is formatted, on the error path, with the trait
         // method spanned on the expression: a value without `Display` is one error, on its field.
         let show =
             quote_spanned!(expr.span()=> ::errmon_runtime::__private::FieldValue::__errmon_field);
         evaluate.extend(quote_spanned!(mixed=> let #local = #expr;));
-        entries.push(quote_spanned!(mixed=> (#label, #show(&#local))));
+        let arg = quote_spanned!(expr.span()=> &#local);
+        entries.push(quote_spanned!(mixed=> (#label, #show(#arg))));
     }
     (evaluate, quote_spanned!(mixed=> &[#(#entries),*]))
 }
