@@ -53,7 +53,7 @@ pub(crate) fn instrumentation(
                 }
             },
             quote_spanned! {mixed=>
-                (&&&&::errmon_runtime::__private::Describe(&#out)).__errmon_error()
+                (&&&&&&::errmon_runtime::__private::Describe(&#out)).__errmon_error()
             },
         ),
         Some(p) => {
@@ -94,7 +94,8 @@ pub(crate) fn instrumentation(
             ::errmon_runtime::__private::Outcome::Error { type_name, kind } => {
                 #[allow(unused_imports)]
                 use ::errmon_runtime::__private::{
-                    DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
+                    DescribeAny as _, DescribeBoxedError as _, DescribeDebug as _, DescribeDisplay as _,
+                    DescribeError as _, DescribeSharedError as _,
                     DescribeValueAny as _, DescribeValueDebug as _,
                     SeverityOfAny as _, SeverityOfKind as _,
                 };

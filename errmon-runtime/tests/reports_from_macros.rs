@@ -483,3 +483,29 @@ fn a_block_in_an_async_fn_awaits_and_keeps_the_tasks_context() {
     assert!(std::panic::catch_unwind(panics_in_block).is_err());
     assert_eq!(site_outcomes("block_panic"), [0, 0, 1, 0]);
 }
+
+#[monitored]
+fn boxed_shared() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    Err(Box::new(Upstream(Io("timed out"))))
+}
+
+#[monitored]
+fn boxed_local() -> Result<(), Box<dyn std::error::Error>> {
+    Err(Box::new(Upstream(Io("refused"))))
+}
+
+#[test]
+fn a_boxed_error_keeps_its_source_chain() {
+    boxed_shared().unwrap_err();
+    boxed_local().unwrap_err();
+    let r = &reports("boxed_shared")[0];
+    assert_eq!(
+        (r.message.as_str(), r.chain.clone()),
+        ("gateway unavailable", vec!["socket: timed out".to_owned()])
+    );
+    let r = &reports("boxed_local")[0];
+    assert_eq!(
+        (r.message.as_str(), r.chain.clone()),
+        ("gateway unavailable", vec!["socket: refused".to_owned()])
+    );
+}

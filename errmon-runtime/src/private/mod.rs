@@ -23,9 +23,9 @@ pub use branch::{Branch, FromResidual};
 pub use classify::{Classify, TransparentKind, ViaAny, ViaErrorKind, ViaResult, predicate_outcome};
 pub use inventory;
 pub use report::{
-    Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, DescribeValue,
-    DescribeValueAny, DescribeValueDebug, ErrorRef, Failure, FieldValue, Severity, SeverityOf,
-    SeverityOfAny, SeverityOfKind,
+    Describe, DescribeAny, DescribeBoxedError, DescribeDebug, DescribeDisplay, DescribeError,
+    DescribeSharedError, DescribeValue, DescribeValueAny, DescribeValueDebug, ErrorRef, Failure,
+    FieldValue, Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 

@@ -9,7 +9,7 @@
 //! match (&&&Classify(&out)).__errmon_outcome() {
 //!     Outcome::Ok => call.finish(Outcome::Ok),
 //!     Outcome::Error { type_name, kind } => call.finish_err(type_name, kind, Failure {
-//!         error: (&&&&Describe(&out)).__errmon_error(),
+//!         error: (&&&&&&Describe(&out)).__errmon_error(),
 //!         // The error's own severity (`ErrorKind::error_severity`), else the function's:
 //!         // `Severity::Error`, or the `severity = "..."` given.
 //!         severity: (&&SeverityOf(&out)).__errmon_severity().unwrap_or(Severity::Error),
@@ -20,7 +20,8 @@
 //! out
 //! ```
 //!
-//! with `DescribeError`, `DescribeDisplay`, `DescribeDebug`, `DescribeAny`, `SeverityOfKind`
+//! with `DescribeError`, `DescribeSharedError`, `DescribeBoxedError`, `DescribeDisplay`,
+//! `DescribeDebug`, `DescribeAny`, `SeverityOfKind`
 //! and `SeverityOfAny` imported `as _` next to the `Via*` traits, under
 //! `#[allow(unused_imports)]`.
 //!
@@ -69,7 +70,7 @@ impl Debug for Failure<'_> {
 }
 
 /// Finds the strongest view of an error value: the generated code calls
-/// `(&&&&Describe(&out)).__errmon_error()` on a `Result`, or on any value for predicates.
+/// `(&&&&&&Describe(&out)).__errmon_error()` on a `Result`.
 #[derive(Debug)]
 pub struct Describe<'a, R>(pub &'a R);
 
@@ -79,11 +80,46 @@ pub trait DescribeError {
     fn __errmon_error(&self) -> ErrorRef<'_>;
 }
 
-impl<T, E: Error> DescribeError for &&&Describe<'_, Result<T, E>> {
+impl<T, E: Error> DescribeError for &&&&&Describe<'_, Result<T, E>> {
     #[inline]
     fn __errmon_error(&self) -> ErrorRef<'_> {
         match self.0 {
             Err(e) => ErrorRef::Error(e),
+            Ok(_) => ErrorRef::Opaque,
+        }
+    }
+}
+
+/// `Err(e)` where `E` is not an `Error` but hands one out: `Box<dyn Error + Send + Sync>`,
+/// `anyhow::Error`. Message and source chain of the error it holds.
+pub trait DescribeSharedError {
+    /// The error value of the described result.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<T, E: AsRef<dyn Error + Send + Sync + 'static>> DescribeSharedError
+    for &&&&Describe<'_, Result<T, E>>
+{
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        match self.0 {
+            Err(e) => ErrorRef::Error(e.as_ref()),
+            Ok(_) => ErrorRef::Opaque,
+        }
+    }
+}
+
+/// `Err(e)` where `E: AsRef<dyn Error>`: `Box<dyn Error>`.
+pub trait DescribeBoxedError {
+    /// The error value of the described result.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<T, E: AsRef<dyn Error + 'static>> DescribeBoxedError for &&&Describe<'_, Result<T, E>> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        match self.0 {
+            Err(e) => ErrorRef::Error(e.as_ref()),
             Ok(_) => ErrorRef::Opaque,
         }
     }
