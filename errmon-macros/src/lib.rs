@@ -5,7 +5,10 @@
 //! - `#[timed]` records a duration histogram.
 //! - `#[monitored]` records calls by outcome, errors by type and kind, durations and calls in
 //!   flight.
-//! - `#[derive(ErrorKind)]` gives an error enum a bounded `error_kind` label.
+//! - `#[derive(ErrorKind)]` gives an error enum a bounded `error_kind` label, and its variants
+//!   a severity.
+//! - `monitor!("name", { .. })` records a block inside a function as `#[monitored]` records a
+//!   function.
 //!
 //! - `#[retry(...)]` runs a function returning `Result` again on `Err`, with backoff and jitter.
 //!
@@ -20,7 +23,8 @@
 //! The crate is laid out by concern: `item` dispatches on what an attribute annotates (a
 //! function or an `impl` block) and stacks attributes, `args` and `retry::args` parse the
 //! arguments, `expand` is the one rewriter every macro wraps bodies with, and `count_calls`,
-//! `timed`, `monitored` and `retry` say only what each macro records.
+//! `timed`, `monitored` and `retry` say only what each macro records, and `block` is the
+//! function-like `monitor!`.
 
 mod args;
 mod block;

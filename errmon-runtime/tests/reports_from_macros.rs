@@ -509,3 +509,25 @@ fn a_boxed_error_keeps_its_source_chain() {
         ("gateway unavailable", vec!["socket: refused".to_owned()])
     );
 }
+
+async fn waits_in_block(gate: tokio::sync::oneshot::Receiver<()>) -> u8 {
+    monitor!("block_dropped", {
+        let _ = gate.await;
+        1
+    })
+}
+
+#[test]
+fn a_future_dropped_at_an_await_inside_a_block_is_cancelled() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_keep, gate) = tokio::sync::oneshot::channel::<()>();
+    rt.block_on(async {
+        let waiting =
+            tokio::time::timeout(std::time::Duration::from_millis(5), waits_in_block(gate));
+        assert!(waiting.await.is_err(), "the gate never opens");
+    });
+    assert_eq!(site_outcomes("block_dropped"), [0, 0, 0, 1]);
+}

@@ -8,7 +8,10 @@
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
 //!   or on the error path `call.finish_err(type_name, kind, Failure { .. })` with the error
-//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion);
+//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion), or
+//!   [`DescribeValue`] for `ok_if`/`error_if`, and `fields(..)` through [`FieldValue`];
+//! - `monitor!("name", { .. })`: the same as `#[monitored]`, inline, with `?` spelled through
+//!   [`Branch`] and [`FromResidual`] so that it records the error before leaving;
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
 //!   [`ShowError`] to log an error with `Display` when it has one;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
