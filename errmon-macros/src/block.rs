@@ -35,7 +35,8 @@ use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, LitStr, Stmt, Token};
 
-use crate::args::Args;
+use crate::args::{Args, Macro};
+use crate::diag::Errors;
 use crate::expand::{Instrumentation, out_ident};
 use crate::{monitored, names};
 
@@ -43,12 +44,16 @@ const USAGE: &str = "write `monitor!(\"charge_card\", { ... })`";
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     match parse.parse2(input) {
-        Ok((name, block)) => instrument(&name, block),
-        Err(e) => e.to_compile_error(),
+        Ok((name, args, block)) => instrument(&name, &args, block),
+        Err(e) => {
+            // In braces, so that several errors are one expression.
+            let errors = e.to_compile_error();
+            quote!({ #errors })
+        }
     }
 }
 
-fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Block)> {
+fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Args, Block)> {
     if input.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -74,8 +79,14 @@ fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Block)> {
             format!("expected `,` and a block after the name: {USAGE}"),
         )
     })?;
+    let mut args = Args::default();
     if !input.peek(syn::token::Brace) {
         let rest: TokenStream = input.parse()?;
+        if let Some((options, block)) = split_options(&rest) {
+            args = parse_options(options)?;
+            let block: Block = syn::parse2(block)?;
+            return Ok((name, args, block));
+        }
         let msg = format!("`monitor!` records a block: wrap the code in braces, {USAGE}");
         return Err(if rest.is_empty() {
             syn::Error::new(input.span(), msg)
@@ -92,14 +103,56 @@ fn parse(input: ParseStream<'_>) -> syn::Result<(LitStr, Block)> {
             format!("`monitor!` takes a name and one block: {USAGE}"),
         ));
     }
-    Ok((name, block))
+    Ok((name, args, block))
 }
 
-fn instrument(name: &LitStr, mut block: Block) -> TokenStream {
+/// `severity = "..", fields(..), labels(..), { .. }`: the options, and the block at the end.
+fn split_options(rest: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    let mut tokens: Vec<TokenTree> = rest.clone().into_iter().collect();
+    if matches!(tokens.last(), Some(TokenTree::Punct(p)) if p.as_char() == ',') {
+        tokens.pop();
+    }
+    let block = match tokens.pop()? {
+        TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => g,
+        _ => return None,
+    };
+    match tokens.pop()? {
+        TokenTree::Punct(p) if p.as_char() == ',' => {}
+        _ => return None,
+    }
+    Some((tokens.into_iter().collect(), TokenTree::Group(block).into()))
+}
+
+/// The options `#[monitored]` takes that make sense on a block: `severity`, `fields` and
+/// `labels`.
+fn parse_options(options: TokenStream) -> syn::Result<Args> {
+    let mut errors = Errors::default();
+    let args = Args::parse(Macro::Monitored, options, &mut errors);
+    if let Some(name) = &args.name {
+        errors.add(
+            name,
+            "the block's name is `monitor!`'s first argument: remove `name = ..`",
+        );
+    }
+    if let Some(p) = &args.predicate {
+        errors.add(
+            &p.key,
+            format!(
+                "`{}` is for functions: a block's outcome is its value's; remove it",
+                p.key
+            ),
+        );
+    }
+    if let Some(skip) = &args.skip {
+        errors.add(skip, "`skip` is for methods of an `impl` block: remove it");
+    }
+    errors.finish().map(|()| args)
+}
+
+fn instrument(name: &LitStr, args: &Args, mut block: Block) -> TokenStream {
     let mixed = Span::mixed_site();
-    let site = site(name);
-    let Instrumentation::Wrap { enter, finish, .. } =
-        monitored::instrumentation(site, &Args::default(), false)
+    let site = site(name, args);
+    let Instrumentation::Wrap { enter, finish, .. } = monitored::instrumentation(site, args, false)
     else {
         unreachable!("a value-returning #[monitored] wraps its body")
     };
@@ -160,7 +213,12 @@ fn is_diverging_macro(mac: &syn::Macro) -> bool {
 }
 
 /// The block's static site, named `name`, at the line of the name.
-fn site(name: &LitStr) -> TokenStream {
+fn site(name: &LitStr, args: &Args) -> TokenStream {
+    let keys = args.labels.iter().map(|l| {
+        let k = l.key.to_string();
+        k.strip_prefix("r#").map_or(k.clone(), str::to_owned)
+    });
+    let values = args.labels.iter().map(|l| &l.value);
     let mixed = Span::mixed_site();
     let site = syn::Ident::new("ERRMON_SITE", mixed);
     let line = quote_spanned!(name.span()=> ::core::line!());
@@ -173,7 +231,7 @@ fn site(name: &LitStr) -> TokenStream {
                     file: ::core::file!(),
                     line: #line,
                     kind: ::errmon_runtime::__private::Kind::Monitored,
-                    labels: &[],
+                    labels: &[#((#keys, #values)),*],
                 });
             ::errmon_runtime::__private::inventory::submit! {
                 ::errmon_runtime::__private::Registration(&#site)
@@ -362,7 +420,7 @@ mod tests {
 
     fn error(input: proc_macro2::TokenStream) -> String {
         let out = super::expand(input).to_string();
-        assert!(out.starts_with(":: core :: compile_error !"), "{out}");
+        assert!(out.starts_with("{ :: core :: compile_error !"), "{out}");
         out
     }
 
@@ -375,6 +433,20 @@ mod tests {
         assert!(error(quote!("charge" {})).contains("expected `,`"));
         assert!(error(quote!("charge", 1 + 2)).contains("wrap the code in braces"));
         assert!(error(quote!("charge", {}, {})).contains("a name and one block"));
+        assert!(error(quote!("charge", name = "x", {})).contains("first argument"));
+        assert!(error(quote!("charge", ok_if = f, {})).contains("`ok_if` is for functions"));
+        assert!(error(quote!("charge", severity = "bad", {})).contains("unknown severity"));
+        assert!(error(quote!("charge", sevrity = "info", {})).contains("did you mean `severity`"));
+        let out = super::expand(quote!(
+            "charge",
+            severity = "warning",
+            labels(tier = "gold"),
+            fields(id = id),
+            { 1 }
+        ))
+        .to_string();
+        assert!(out.contains("Severity :: Warning"), "{out}");
+        assert!(out.contains("(\"tier\" , \"gold\")"), "{out}");
     }
 
     #[test]

@@ -263,6 +263,10 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   inside the block, an exit hidden inside another macro (`anyhow::bail!`), or a `?` inside
 ///   a nested `monitor!` (the inner block records the error; the outer one is cancelled).
 ///
+/// Options go between the name and the block, as for `#[monitored]`: `severity = ".."`,
+/// `fields(name = expr, ..)` (evaluated when the block starts) and `labels(key = "value", ..)`:
+/// `monitor!("charge_card", severity = "critical", fields(order_id = order.id), { .. })`.
+///
 /// A block without a value (or one that always diverges) succeeds when it ends. The value's
 /// type must be known where the block ends, as for a `let` without a type: the outcome is
 /// read there, before the type the surrounding code expects is known. A block ending in
@@ -288,7 +292,9 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 ///
 /// fn checkout(order: u64) -> Result<String, Declined> {
-///     let cents = monitor!("charge_card", { charge(order)? });
+///     let cents = monitor!("charge_card", severity = "critical", fields(order_id = order), {
+///         charge(order)?
+///     });
 ///     let receipt = monitor!("render_receipt", { format!("{cents} cents") });
 ///     Ok(receipt)
 /// }
@@ -304,6 +310,8 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert!(checkout(2).is_err());
 /// let report = &errmon_runtime::errors().recent[0];
 /// assert_eq!((report.function, report.message.as_str()), ("charge_card", "card declined for order 2"));
+/// assert_eq!(report.severity, errmon_runtime::errors::Severity::Critical);
+/// assert_eq!(report.fields, [("order_id".to_owned(), "2".to_owned())]);
 /// # drop(checkout_async(1));
 /// ```
 #[proc_macro]

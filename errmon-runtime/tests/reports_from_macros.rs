@@ -531,3 +531,37 @@ fn a_future_dropped_at_an_await_inside_a_block_is_cancelled() {
     });
     assert_eq!(site_outcomes("block_dropped"), [0, 0, 0, 1]);
 }
+
+fn refund(order: &Order) -> Result<u64, PayError> {
+    monitor!(
+        "block_options",
+        severity = "info",
+        labels(tier = "gold"),
+        fields(order_id = order.id),
+        { pay(order.id) }
+    )
+}
+
+#[test]
+fn a_block_takes_severity_fields_and_labels() {
+    let order = Order {
+        id: 0,
+        items: Vec::new(),
+    };
+    assert!(refund(&order).is_err());
+    let r = &reports("block_options")[0];
+    assert_eq!(
+        (r.severity, r.fields.clone()),
+        // The variant's own severity wins, as for functions.
+        (
+            Severity::Critical,
+            vec![("order_id".to_owned(), "0".to_owned())]
+        )
+    );
+    let site = errmon_runtime::sites::all()
+        .into_iter()
+        .find(|s| s.meta().function == "block_options")
+        .unwrap();
+    assert_eq!(site.meta().labels, [("tier", "gold")]);
+    assert!(order.items.is_empty());
+}

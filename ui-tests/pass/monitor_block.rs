@@ -47,6 +47,16 @@ fn nested(ok: bool) -> Result<u32, Failed> {
     })
 }
 
+fn with_options(id: u64, ok: bool) -> Result<u32, Failed> {
+    monitor!(
+        "pass_options",
+        severity = "warning",
+        labels(tier = "gold"),
+        fields(id = id, r#type = "card"),
+        { step(ok) },
+    )
+}
+
 fn formatted(ok: bool) -> Result<String, Failed> {
     Ok(monitor!("pass_format", { format!("{}", step(ok)?) }))
 }
@@ -89,6 +99,7 @@ pub fn main() {
     assert_eq!(unit_and_loops(), 3);
     assert_eq!(nested(true).ok(), Some(2));
     assert!(nested(false).is_err());
+    assert_eq!(with_options(1, true).ok(), Some(1));
     assert_eq!(formatted(true).ok().as_deref(), Some("1"));
     assert!(formatted(false).is_err());
     assert!(std::panic::catch_unwind(diverges).is_err());
