@@ -19,6 +19,7 @@ enum Given {
     Transparent(Span),
 }
 
+use crate::args::SeverityArg;
 use crate::diag::Errors;
 use crate::names::snake_case;
 
@@ -56,7 +57,10 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             "#[error_kind(\"...\")] goes on a variant, to name its kind; remove it from the enum",
         );
     }
+    let default_severity = severity_of(&input.attrs, "enum", &mut errors);
     let mut arms = Vec::with_capacity(variants.len());
+    let mut severity_arms = Vec::with_capacity(variants.len());
+    let mut any_severity = default_severity.is_some();
     // The types transparent variants wrap, which may need an `ErrorKind` bound.
     let mut wrapped: Vec<syn::Type> = Vec::new();
     for v in variants {
@@ -79,6 +83,14 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             given = Some(this);
         }
         let ident = &v.ident;
+        let severity =
+            severity_of(&v.attrs, "variant", &mut errors).or_else(|| default_severity.clone());
+        any_severity |= severity.is_some() || matches!(given, Some(Given::Transparent(_)));
+        severity_arms.push(severity_arm(
+            v,
+            severity.as_ref(),
+            matches!(given, Some(Given::Transparent(_))),
+        ));
         let arm = match given {
             Some(Given::Transparent(span)) => {
                 let arm = transparent_arm(v, span, &mut errors);
@@ -104,6 +116,14 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
     } else {
         quote!(match self { #(#arms)* })
     };
+    // Without any `#[error_severity]` or transparent variant, the trait's default (`None`).
+    let severity_fn = (any_severity && !severity_arms.is_empty()).then(|| {
+        quote! {
+            fn error_severity(&self) -> ::core::option::Option<::errmon_runtime::errors::Severity> {
+                match self { #(#severity_arms)* }
+            }
+        }
+    });
     // The impl is emitted even next to errors, so code using the kinds does not fail as well.
     let mut out = errors
         .finish()
@@ -116,9 +136,72 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
             fn error_kind(&self) -> &'static str {
                 #body
             }
+            #severity_fn
         }
     });
     out
+}
+
+/// The severity `#[error_severity("critical")]` among `attrs` names; `on` is `variant` or
+/// `enum`, for messages.
+fn severity_of(attrs: &[syn::Attribute], on: &str, errors: &mut Errors) -> Option<SeverityArg> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("error_severity")) {
+        let parsed = match &attr.meta {
+            Meta::List(list) => syn::parse2::<LitStr>(list.tokens.clone())
+                .map_err(|_| {
+                    syn::Error::new_spanned(
+                        &list.tokens,
+                        "a severity is a string literal: write #[error_severity(\"critical\")] (info, warning, error or critical)",
+                    )
+                })
+                .and_then(|lit| crate::args::severity_named(&lit)),
+            _ => Err(syn::Error::new_spanned(
+                attr,
+                "expected a severity in parentheses: write #[error_severity(\"critical\")]",
+            )),
+        };
+        match parsed {
+            Ok(_) if found.is_some() => {
+                errors.add(
+                    attr,
+                    format!("#[error_severity] is given twice on this {on}; keep one"),
+                );
+            }
+            Ok(sev) => found = Some(sev),
+            Err(e) => errors.push(e),
+        }
+    }
+    found
+}
+
+/// `Self::A { .. } => Some(Severity::Critical),` for the variant's severity; for a transparent
+/// variant without one, the severity of the error it wraps (none when its type has no
+/// `ErrorKind`, which the kind's arm reports).
+fn severity_arm(
+    v: &syn::Variant,
+    severity: Option<&SeverityArg>,
+    transparent: bool,
+) -> TokenStream {
+    let ident = &v.ident;
+    if let Some(SeverityArg(variant)) = severity {
+        return quote!(Self::#ident { .. } => ::core::option::Option::Some(::errmon_runtime::errors::Severity::#variant),);
+    }
+    let inner = syn::Ident::new("errmon_inner", Span::mixed_site());
+    let forward = quote! {{
+        use ::errmon_runtime::__private::severity_via::*;
+        (&&::errmon_runtime::__private::SeverityOf(&::core::result::Result::<(), _>::Err(#inner))).__errmon_severity()
+    }};
+    match (&v.fields, v.fields.iter().next()) {
+        (Fields::Named(_), Some(f)) if transparent && v.fields.len() == 1 => {
+            let name = f.ident.as_ref().expect("a named field");
+            quote!(Self::#ident { #name: #inner } => #forward,)
+        }
+        (Fields::Unnamed(_), Some(_)) if transparent && v.fields.len() == 1 => {
+            quote!(Self::#ident(#inner) => #forward,)
+        }
+        _ => quote!(Self::#ident { .. } => ::core::option::Option::None,),
+    }
 }
 
 fn check_kind(lit: &LitStr, default: &str, errors: &mut Errors) {

@@ -5,7 +5,10 @@
 //! - `#[timed]` records a duration histogram.
 //! - `#[monitored]` records calls by outcome, errors by type and kind, durations and calls in
 //!   flight.
-//! - `#[derive(ErrorKind)]` gives an error enum a bounded `error_kind` label.
+//! - `#[derive(ErrorKind)]` gives an error enum a bounded `error_kind` label, and its variants
+//!   a severity.
+//! - `monitor!("name", { .. })` records a block inside a function as `#[monitored]` records a
+//!   function.
 //!
 //! - `#[retry(...)]` runs a function returning `Result` again on `Err`, with backoff and jitter.
 //!
@@ -20,9 +23,11 @@
 //! The crate is laid out by concern: `item` dispatches on what an attribute annotates (a
 //! function or an `impl` block) and stacks attributes, `args` and `retry::args` parse the
 //! arguments, `expand` is the one rewriter every macro wraps bodies with, and `count_calls`,
-//! `timed`, `monitored` and `retry` say only what each macro records.
+//! `timed`, `monitored` and `retry` say only what each macro records, and `block` is the
+//! function-like `monitor!`.
 
 mod args;
+mod block;
 mod count_calls;
 mod diag;
 mod duration;
@@ -143,6 +148,22 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `error_if = path`: a `fn(&Ret) -> bool`; the call is an error when it returns `true`
 ///   (`error_kind="<path's last name>"`).
 ///
+/// Options for the error reports (see `errmon_runtime::errors()`):
+/// - `severity = "warning"`: the severity of this function's reports, one of `info`,
+///   `warning`, `error` (the default) or `critical`. An error whose type gives a severity of its
+///   own (`#[error_severity]` on a variant, see [`derive@ErrorKind`]) keeps that one.
+/// - `fields(order_id = order.id, region = "eu")`: `name = expression` pairs recorded on each
+///   report. The expressions are evaluated when the call starts, before the body runs, so they
+///   see the arguments before the body moves them; each value is kept until the call ends (a
+///   field that would move out of an argument the body still uses needs `.clone()` or a
+///   `Copy` part of it) and must implement `Display`, formatted only when a report is stored.
+///   A function without `fields` pays nothing for them.
+///
+/// On the error path the report gets the error itself: its `Display` message and `source()`
+/// chain when the type implements `Error`, else its `Display`, else its `Debug`, else only its
+/// type and kind. For `ok_if`/`error_if`, the returned value with `Debug` is the message. The
+/// success path records the outcome only.
+///
 /// `#[monitored]` already counts and times calls: it does not stack with `#[count_calls]` or
 /// `#[timed]`, but it does with `#[retry]`, in either order.
 ///
@@ -158,6 +179,11 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[monitored(labels(table = "users"))]
 /// fn load(id: u64) -> Result<String, DbError> {
 ///     if id == 0 { Err(DbError::NotFound) } else { Ok(format!("user {id}")) }
+/// }
+///
+/// #[monitored(severity = "warning", fields(user_id = id, region = "eu"))]
+/// fn load_profile(id: u64) -> Result<String, std::io::Error> {
+///     Err(std::io::Error::other(format!("profile {id} missing")))
 /// }
 ///
 /// #[monitored(error_if = Option::is_none)]
@@ -187,6 +213,15 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert!(load(1).is_ok());
 /// assert_eq!(find("nobody"), None);
 /// assert_eq!(Client.status(), 503);
+/// assert!(load_profile(7).is_err());
+/// let report = errmon_runtime::errors()
+///     .recent
+///     .into_iter()
+///     .find(|r| r.function == "load_profile")
+///     .unwrap();
+/// assert_eq!(report.message, "profile 7 missing");
+/// assert_eq!(report.severity, errmon_runtime::errors::Severity::Warning);
+/// assert_eq!(report.fields, [("user_id".to_owned(), "7".to_owned()), ("region".to_owned(), "eu".to_owned())]);
 ///
 /// let snapshot = |function: &str| {
 ///     errmon_runtime::sites::all()
@@ -206,6 +241,82 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
     item::expand(Macro::Monitored, args.into(), item.into()).into()
+}
+
+/// Records a block inside a function as if it were a `#[monitored]` function of the given
+/// name: its own site (calls by outcome, errors by type and kind, durations, calls in flight),
+/// and error reports with the request context. The macro's value is the block's value.
+///
+/// `monitor!("charge_card", { .. })` is recorded like `#[monitored(name = "charge_card")]`:
+/// the name is checked as `name = ".."` is, and the outcome is that of the block's value (an
+/// `Err` is an error, with its message and source chain; anything else succeeds).
+///
+/// The block runs inline, so `?`, `return`, `break` and `.await` inside it act on the enclosing
+/// function as in any block. As with Python's `with` blocks:
+/// - a `?` that leaves on `Err(e)` records the block as failed with `e` (before `From`
+///   converts it);
+/// - `return`, `break` and `continue` leave the block normally: it is recorded as `ok` (what
+///   the function returns is the function's own outcome; annotate the function with
+///   `#[monitored]` to record it);
+/// - a panic is recorded as `panic`;
+/// - what the macro cannot see is recorded as `cancelled`: a future dropped at an `.await`
+///   inside the block, an exit hidden inside another macro (`anyhow::bail!`), or a `?` inside
+///   a nested `monitor!` (the inner block records the error; the outer one is cancelled).
+///
+/// Options go between the name and the block, as for `#[monitored]`: `severity = ".."`,
+/// `fields(name = expr, ..)` (evaluated when the block starts) and `labels(key = "value", ..)`:
+/// `monitor!("charge_card", severity = "critical", fields(order_id = order.id), { .. })`.
+///
+/// A block without a value (or one that always diverges) succeeds when it ends. The value's
+/// type must be known where the block ends, as for a `let` without a type: the outcome is
+/// read there, before the type the surrounding code expects is known. A block ending in
+/// `Ok(v)` whose error type only the function's return type decides is an error naming
+/// `ErrorKind`; write `Ok::<_, MyError>(v)`.
+///
+/// ```
+/// use errmon_runtime::monitor;
+///
+/// #[derive(Debug)]
+/// struct Declined(u64);
+///
+/// impl std::fmt::Display for Declined {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "card declined for order {}", self.0)
+///     }
+/// }
+///
+/// impl std::error::Error for Declined {}
+///
+/// fn charge(order: u64) -> Result<u64, Declined> {
+///     if order % 2 == 0 { Err(Declined(order)) } else { Ok(order * 100) }
+/// }
+///
+/// fn checkout(order: u64) -> Result<String, Declined> {
+///     let cents = monitor!("charge_card", severity = "critical", fields(order_id = order), {
+///         charge(order)?
+///     });
+///     let receipt = monitor!("render_receipt", { format!("{cents} cents") });
+///     Ok(receipt)
+/// }
+///
+/// async fn checkout_async(order: u64) -> Result<u64, Declined> {
+///     monitor!("charge_card_async", {
+///         std::future::ready(()).await;
+///         charge(order)
+///     })
+/// }
+///
+/// assert_eq!(checkout(1).unwrap(), "100 cents");
+/// assert!(checkout(2).is_err());
+/// let report = &errmon_runtime::errors().recent[0];
+/// assert_eq!((report.function, report.message.as_str()), ("charge_card", "card declined for order 2"));
+/// assert_eq!(report.severity, errmon_runtime::errors::Severity::Critical);
+/// assert_eq!(report.fields, [("order_id".to_owned(), "2".to_owned())]);
+/// # drop(checkout_async(1));
+/// ```
+#[proc_macro]
+pub fn monitor(input: TokenStream) -> TokenStream {
+    block::expand(input.into()).into()
 }
 
 /// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and
@@ -324,7 +435,12 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `#[error_kind("timeout")]`: this kind instead (at most 64 characters).
 /// - `#[error_kind(transparent)]`, on a variant with one field: the kind of the error it wraps,
 ///   whose type implements `ErrorKind` too, as thiserror's `#[error(transparent)]` forwards the
-///   message.
+///   message, and its severity unless the variant gives one.
+/// - `#[error_severity("critical")]`: the severity of this variant's reports (`info`, `warning`,
+///   `error` or `critical`), which `ErrorKind::error_severity` returns and which wins over the
+///   function's `#[monitored(severity = "..")]`. A separate attribute rather than a key of
+///   `#[error_kind]`, since a variant may set either without the other. On the enum itself: the
+///   severity of every variant that gives none.
 ///
 /// ```
 /// use errmon_runtime::ErrorKind;
@@ -338,6 +454,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// enum DbError {
 ///     NotFound,
 ///     #[error_kind("timeout")]
+///     #[error_severity("warning")]
 ///     TimedOut { after_ms: u64 },
 ///     #[error_kind(transparent)]
 ///     Pool(PoolError),
@@ -346,8 +463,10 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(DbError::NotFound.error_kind(), "not_found");
 /// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_kind(), "timeout");
 /// assert_eq!(DbError::Pool(PoolError::Exhausted).error_kind(), "exhausted");
+/// assert_eq!(DbError::TimedOut { after_ms: 30 }.error_severity(), Some(errmon_runtime::errors::Severity::Warning));
+/// assert_eq!(DbError::NotFound.error_severity(), None);
 /// ```
-#[proc_macro_derive(ErrorKind, attributes(error_kind))]
+#[proc_macro_derive(ErrorKind, attributes(error_kind, error_severity))]
 pub fn derive_error_kind(input: TokenStream) -> TokenStream {
     error_kind::derive(input.into()).into()
 }

@@ -77,7 +77,7 @@ fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
             type_name,
             kind,
             Failure {
-                error: (&&&&Describe(&out)).__errmon_error(),
+                error: (&&&&&&Describe(&out)).__errmon_error(),
                 severity: (&&SeverityOf(&out))
                     .__errmon_severity()
                     .unwrap_or(Severity::Error),

@@ -25,7 +25,7 @@ pub mod retry;
 #[cfg(feature = "server")]
 mod server;
 
-pub use errmon_macros::{ErrorKind, count_calls, monitored, retry, timed};
+pub use errmon_macros::{ErrorKind, count_calls, monitor, monitored, retry, timed};
 pub use errors::kind::ErrorKind;
 
 #[cfg(feature = "exporter")]

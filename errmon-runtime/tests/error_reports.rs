@@ -350,12 +350,12 @@ fn through_the_macro() -> std::io::Result<()> {
 }
 
 #[test]
-fn errors_of_todays_expansion_are_reported_without_their_value() {
+fn errors_through_the_macro_are_reported_with_their_value() {
     let _ = through_the_macro();
     let r = &reports("through_the_macro")[0];
     assert_eq!(
         (r.error_type.as_str(), r.error_kind, r.message.as_str()),
-        ("Error", "timed_out", "")
+        ("Error", "timed_out", "timed out")
     );
 }
 

@@ -95,7 +95,32 @@ fn quietly<R>(f: impl FnOnce() -> R + std::panic::UnwindSafe) -> bool {
     panicked
 }
 
+#[derive(Debug, errmon_runtime::ErrorKind)]
+pub enum StoreError {
+    #[error_severity("critical")]
+    Corrupt,
+    #[error_kind(transparent)]
+    Inner(InnerError),
+}
+
+#[derive(Debug, errmon_runtime::ErrorKind)]
+pub enum InnerError {
+    Busy,
+}
+
+#[monitored(severity = "warning", fields(id = x))]
+fn with_report_options(x: u8) -> Result<u8, StoreError> {
+    match x {
+        0 => Err(StoreError::Corrupt),
+        1 => Err(StoreError::Inner(InnerError::Busy)),
+        _ => Ok(x),
+    }
+}
+
 pub fn main() {
+    assert!(with_report_options(0).is_err());
+    assert!(with_report_options(1).is_err());
+    assert_eq!(with_report_options(2).ok(), Some(2));
     assert_eq!(block_on(returns_tail(6)), Ok(6));
     assert_eq!(block_on(returns_other(7)), Ok(7));
     assert_eq!(partial(8, 9, 10), 8);

@@ -31,6 +31,8 @@ mod impl_block;
 mod impl_trait;
 #[path = "../pass/inner_attrs.rs"]
 mod inner_attrs;
+#[path = "../pass/monitor_block.rs"]
+mod monitor_block;
 #[path = "../pass/must_use.rs"]
 mod must_use;
 #[path = "../pass/never.rs"]
@@ -41,6 +43,8 @@ mod one_line_bodies;
 mod receivers;
 #[path = "../pass/recursion.rs"]
 mod recursion;
+#[path = "../pass/report_options.rs"]
+mod report_options;
 #[path = "../pass/retry.rs"]
 mod retry;
 #[path = "../pass/returned_futures.rs"]
@@ -74,11 +78,13 @@ const INCLUDED: &[&str] = &[
     "impl_block",
     "impl_trait",
     "inner_attrs",
+    "monitor_block",
     "must_use",
     "never",
     "one_line_bodies",
     "receivers",
     "recursion",
+    "report_options",
     "retry",
     "returned_futures",
     "returns",
@@ -162,6 +168,16 @@ fn retry_behaves() {
 #[test]
 fn inner_attrs_behaves() {
     inner_attrs::main();
+}
+
+#[test]
+fn monitor_block_behaves() {
+    monitor_block::main();
+}
+
+#[test]
+fn report_options_behaves() {
+    report_options::main();
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! keys `#[retry]` adds are parsed in [`crate::retry::args`].
 
 mod labels;
+mod report;
 pub(crate) mod syntax;
 
 use proc_macro2::{Span, TokenStream};
@@ -17,6 +18,7 @@ use syn::parse::ParseStream;
 use syn::{Ident, LitStr, Path, Token};
 
 pub(crate) use labels::Label;
+pub(crate) use report::{Field, SeverityArg, severity_named};
 use syntax::{duplicate, list, parse_arguments, rest_of_argument, set_once};
 
 use crate::diag::Errors;
@@ -52,7 +54,9 @@ impl Macro {
 
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Macro::Monitored => &["name", "labels", "ok_if", "error_if", "skip"],
+            Macro::Monitored => &[
+                "name", "labels", "ok_if", "error_if", "severity", "fields", "skip",
+            ],
             Macro::CountCalls | Macro::Timed => &["name", "labels", "skip"],
             Macro::Retry => &crate::retry::args::KEYS,
         }
@@ -86,6 +90,12 @@ pub(crate) struct Args {
     labels_key: Option<Span>,
     pub predicate: Option<Predicate>,
     pub skip: Option<Ident>,
+    /// `severity = "..."` of `#[monitored]`: the severity of its error reports.
+    pub severity: Option<SeverityArg>,
+    /// `fields(name = expr, ..)` of `#[monitored]`, recorded on its error reports.
+    pub fields: Vec<Field>,
+    /// Span of the `fields` key, when given.
+    fields_key: Option<Span>,
     /// The policy of `#[retry]`; empty for the other attributes.
     pub retry: RetryArgs,
 }
@@ -133,6 +143,22 @@ impl Args {
                 labels::parse_labels(input, &mut self.labels)
             }
             "ok_if" | "error_if" if mac == Macro::Monitored => self.parse_predicate(key, input),
+            "severity" if mac == Macro::Monitored => {
+                let severity = report::parse_severity(input, &key)?;
+                set_once(&mut self.severity, &key, severity)
+            }
+            "fields" if mac == Macro::Monitored => {
+                if self.fields_key.is_some() {
+                    let mut errors = Errors::default();
+                    errors.push(duplicate(&key));
+                    if let Err(e) = report::parse_fields(input, &mut Vec::new()) {
+                        errors.push(e);
+                    }
+                    return errors.finish();
+                }
+                self.fields_key = Some(key.span());
+                report::parse_fields(input, &mut self.fields)
+            }
             "skip" => {
                 if input.peek(Token![=]) || input.peek(syn::token::Paren) {
                     return Err(syn::Error::new_spanned(
@@ -199,6 +225,13 @@ impl Args {
         if method.predicate.is_some() {
             merged.predicate = method.predicate;
         }
+        if method.severity.is_some() {
+            merged.severity = method.severity;
+        }
+        for f in method.fields {
+            merged.fields.retain(|m| m.label() != f.label());
+            merged.fields.push(f);
+        }
         merged.retry = self.retry.merge_method(method.retry);
         merged.skip = method.skip;
         merged
@@ -211,6 +244,10 @@ fn unknown_key(mac: Macro, key: &Ident) -> syn::Error {
     if mac != Macro::Monitored && matches!(k.as_str(), "ok_if" | "error_if") {
         msg.push_str(&format!(
             "; `{k}` classifies outcomes, which only #[monitored] records: use #[monitored({k} = ...)]"
+        ));
+    } else if mac != Macro::Monitored && matches!(k.as_str(), "severity" | "fields") {
+        msg.push_str(&format!(
+            "; `{k}` describes error reports, which only #[monitored] records: use #[monitored({k} = ...)]"
         ));
     } else if let Some(near) = names::nearest(&k, mac.keys()) {
         msg.push_str(&format!("; did you mean `{near}`?"));
@@ -335,10 +372,14 @@ mod tests {
 
     #[test]
     fn duplicates_name_the_repeated_key() {
-        for key in ["name", "labels", "ok_if", "error_if", "skip"] {
+        for key in [
+            "name", "labels", "ok_if", "error_if", "severity", "fields", "skip",
+        ] {
             let one = match key {
                 "name" => quote!(name = "a"),
                 "labels" => quote!(labels(a = "b")),
+                "severity" => quote!(severity = "info"),
+                "fields" => quote!(fields(a = 1)),
                 "ok_if" => quote!(ok_if = f),
                 "error_if" => quote!(error_if = f),
                 _ => quote!(skip),

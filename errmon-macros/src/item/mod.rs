@@ -168,9 +168,7 @@ fn instrument_fn(
     let inst: Instrumentation = match mac {
         Macro::CountCalls => count_calls::instrumentation(site),
         Macro::Timed => timed::instrumentation(site),
-        Macro::Monitored => {
-            monitored::instrumentation(site, args.predicate.as_ref(), parts.returns_never())
-        }
+        Macro::Monitored => monitored::instrumentation(site, args, parts.returns_never()),
         Macro::Retry => retry::instrumentation(&args.retry, site, &mut parts),
     };
     Some(expand::rewrite(mac, parts, inst))

@@ -8,9 +8,12 @@
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
 //!   or on the error path `call.finish_err(type_name, kind, Failure { .. })` with the error
-//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion);
+//!   value from [`Describe`] (the cold error entry: see `report.rs` for the expansion), or
+//!   [`DescribeValue`] for `ok_if`/`error_if`, and `fields(..)` through [`FieldValue`];
 //! - a sync `#[monitored]` fn returning a future it cannot instrument inside:
 //!   [`returned`]`(&SITE, future, |value| outcome)`;
+//! - `monitor!("name", { .. })`: the same as `#[monitored]`, inline, with `?` spelled through
+//!   [`Branch`] and [`FromResidual`] so that it records the error before leaving;
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
 //!   [`ShowError`] to log an error with `Display` when it has one;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
@@ -29,8 +32,9 @@ pub use future::{Returned, returned};
 pub use inventory;
 pub use register::register_site;
 pub use report::{
-    Describe, DescribeAny, DescribeDebug, DescribeDisplay, DescribeError, ErrorRef, Failure,
-    Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
+    Describe, DescribeAny, DescribeBoxedError, DescribeDebug, DescribeDisplay, DescribeError,
+    DescribeSharedError, DescribeValue, DescribeValueAny, DescribeValueDebug, ErrorRef, Failure,
+    FieldValue, Severity, SeverityOf, SeverityOfAny, SeverityOfKind,
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
@@ -43,6 +47,20 @@ pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 /// so the expansion needs no `allow` (which a crate that forbids `warnings` refuses).
 pub mod outcome_via {
     pub use super::classify::{ViaAny, ViaErrorKind, ViaResult};
+}
+
+/// The traits that describe an error and pick its severity on the error path, for a glob
+/// import (see [`outcome_via`]).
+pub mod describe_via {
+    pub use super::report::{
+        DescribeAny, DescribeBoxedError, DescribeDebug, DescribeDisplay, DescribeError,
+        DescribeSharedError, DescribeValueAny, DescribeValueDebug, SeverityOfAny, SeverityOfKind,
+    };
+}
+
+/// The traits that pick an error's severity, for a glob import (see [`outcome_via`]).
+pub mod severity_via {
+    pub use super::report::{SeverityOfAny, SeverityOfKind};
 }
 
 /// The traits that show a retried error, for a glob import (see [`outcome_via`]).

@@ -9,7 +9,7 @@
 //! match (&&&Classify(&out)).__errmon_outcome() {
 //!     Outcome::Ok => call.finish(Outcome::Ok),
 //!     Outcome::Error { type_name, kind } => call.finish_err(type_name, kind, Failure {
-//!         error: (&&&&Describe(&out)).__errmon_error(),
+//!         error: (&&&&&&Describe(&out)).__errmon_error(),
 //!         // The error's own severity (`ErrorKind::error_severity`), else the function's:
 //!         // `Severity::Error`, or the `severity = "..."` given.
 //!         severity: (&&SeverityOf(&out)).__errmon_severity().unwrap_or(Severity::Error),
@@ -20,7 +20,8 @@
 //! out
 //! ```
 //!
-//! with `DescribeError`, `DescribeDisplay`, `DescribeDebug`, `DescribeAny`, `SeverityOfKind`
+//! with `DescribeError`, `DescribeSharedError`, `DescribeBoxedError`, `DescribeDisplay`,
+//! `DescribeDebug`, `DescribeAny`, `SeverityOfKind`
 //! and `SeverityOfAny` imported `as _` next to the `Via*` traits, under
 //! `#[allow(unused_imports)]`.
 //!
@@ -42,7 +43,7 @@ pub struct Failure<'a> {
     pub error: ErrorRef<'a>,
     /// The severity of the function (or of the error's variant).
     pub severity: Severity,
-    /// `fields(name = expr, ..)` of the function, evaluated on the error path only.
+    /// `fields(name = expr, ..)` of the function: evaluated at entry, formatted only here.
     pub fields: &'a [(&'static str, &'a dyn Display)],
 }
 
@@ -69,7 +70,7 @@ impl Debug for Failure<'_> {
 }
 
 /// Finds the strongest view of an error value: the generated code calls
-/// `(&&&&Describe(&out)).__errmon_error()` on a `Result`, or on any value for predicates.
+/// `(&&&&&&Describe(&out)).__errmon_error()` on a `Result`.
 #[derive(Debug)]
 pub struct Describe<'a, R>(pub &'a R);
 
@@ -79,11 +80,46 @@ pub trait DescribeError {
     fn __errmon_error(&self) -> ErrorRef<'_>;
 }
 
-impl<T, E: Error> DescribeError for &&&Describe<'_, Result<T, E>> {
+impl<T, E: Error> DescribeError for &&&&&Describe<'_, Result<T, E>> {
     #[inline]
     fn __errmon_error(&self) -> ErrorRef<'_> {
         match self.0 {
             Err(e) => ErrorRef::Error(e),
+            Ok(_) => ErrorRef::Opaque,
+        }
+    }
+}
+
+/// `Err(e)` where `E` is not an `Error` but hands one out: `Box<dyn Error + Send + Sync>`,
+/// `anyhow::Error`. Message and source chain of the error it holds.
+pub trait DescribeSharedError {
+    /// The error value of the described result.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<T, E: AsRef<dyn Error + Send + Sync + 'static>> DescribeSharedError
+    for &&&&Describe<'_, Result<T, E>>
+{
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        match self.0 {
+            Err(e) => ErrorRef::Error(e.as_ref()),
+            Ok(_) => ErrorRef::Opaque,
+        }
+    }
+}
+
+/// `Err(e)` where `E: AsRef<dyn Error>`: `Box<dyn Error>`.
+pub trait DescribeBoxedError {
+    /// The error value of the described result.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<T, E: AsRef<dyn Error + 'static>> DescribeBoxedError for &&&Describe<'_, Result<T, E>> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        match self.0 {
+            Err(e) => ErrorRef::Error(e.as_ref()),
             Ok(_) => ErrorRef::Opaque,
         }
     }
@@ -165,5 +201,56 @@ impl<R> SeverityOfAny for SeverityOf<'_, R> {
     #[inline]
     fn __errmon_severity(&self) -> Option<Severity> {
         None
+    }
+}
+
+/// The view of a value `ok_if`/`error_if` classified as an error: the generated code calls
+/// `(&&DescribeValue(&out)).__errmon_error()`, `Debug` when the type has it.
+#[derive(Debug)]
+pub struct DescribeValue<'a, R>(pub &'a R);
+
+/// A value with `Debug`.
+pub trait DescribeValueDebug {
+    /// The described value.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<R: Debug> DescribeValueDebug for &DescribeValue<'_, R> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        ErrorRef::Debug(self.0)
+    }
+}
+
+/// A value without `Debug`: the report carries the type and the kind.
+pub trait DescribeValueAny {
+    /// `ErrorRef::Opaque`.
+    fn __errmon_error(&self) -> ErrorRef<'_>;
+}
+
+impl<R> DescribeValueAny for DescribeValue<'_, R> {
+    #[inline]
+    fn __errmon_error(&self) -> ErrorRef<'_> {
+        ErrorRef::Opaque
+    }
+}
+
+/// A value of `fields(name = expr)`: reports format it with `Display`. A trait of its own so
+/// that a value without `Display` is reported in these words, on the field.
+#[diagnostic::on_unimplemented(
+    message = "a `fields(..)` value is recorded with `Display`, but `{Self}` does not implement `Display`",
+    label = "this field's value must implement `Display`",
+    note = "record a value that has `Display`, such as a number, a string or `format!(\"{{:?}}\", ..)`"
+)]
+pub trait FieldValue {
+    /// The value, to format.
+    fn __errmon_field(&self) -> &dyn Display;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Display> FieldValue for T {
+    #[inline]
+    fn __errmon_field(&self) -> &dyn Display {
+        self
     }
 }

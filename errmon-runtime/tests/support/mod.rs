@@ -17,7 +17,7 @@ macro_rules! finish_by_hand {
                 type_name,
                 kind,
                 ::errmon_runtime::__private::Failure {
-                    error: (&&&&::errmon_runtime::__private::Describe(&$out)).__errmon_error(),
+                    error: (&&&&&&::errmon_runtime::__private::Describe(&$out)).__errmon_error(),
                     severity: (&&::errmon_runtime::__private::SeverityOf(&$out))
                         .__errmon_severity()
                         .unwrap_or($severity),
