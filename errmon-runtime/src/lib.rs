@@ -18,6 +18,7 @@ pub mod export;
 mod http;
 #[cfg(feature = "exporter")]
 mod install;
+pub mod log;
 mod private;
 mod record;
 mod registry;

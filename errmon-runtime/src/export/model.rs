@@ -33,6 +33,7 @@ pub(crate) const RETRY_ATTEMPTS: &str = "errmon_retry_attempts_total";
 pub(crate) const RETRIES: &str = "errmon_retries_total";
 pub(crate) const RETRIES_EXHAUSTED: &str = "errmon_retries_exhausted_total";
 pub(crate) const REPORTS_DROPPED: &str = "errmon_error_reports_dropped_total";
+pub(crate) const LOG_LINES_DROPPED: &str = "errmon_log_lines_dropped_total";
 
 /// How a family's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +126,7 @@ impl<'a> Family<'a> {
 /// the order they are rendered; those without series are kept, and renderers skip them.
 #[derive(Debug)]
 pub(crate) struct Model<'a> {
-    pub(crate) families: [Family<'a>; 9],
+    pub(crate) families: [Family<'a>; 10],
 }
 
 const F_CALLS: usize = 0;
@@ -137,6 +138,7 @@ const F_ATTEMPTS: usize = 5;
 const F_RETRIES: usize = 6;
 const F_EXHAUSTED: usize = 7;
 const F_DROPPED: usize = 8;
+const F_LOG_DROPPED: usize = 9;
 
 impl<'a> Model<'a> {
     /// Walks the registry once. `const_labels` go on every series, after the others.
@@ -188,7 +190,21 @@ impl<'a> Model<'a> {
                 Counter,
                 "Errors counted but given no stored report, by reason: filtered, rate_limited, sampled, scrubbed or busy.",
             ),
+            Family::new(
+                LOG_LINES_DROPPED,
+                Counter,
+                "Log lines dropped because the queue to errmon's log writer thread was full.",
+            ),
         ];
+        // Rendered once a line was dropped, so a process without drops renders nothing more.
+        let log_dropped = crate::log::lines_dropped();
+        if log_dropped > 0 {
+            let l: Labels<'a> = const_labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
+                .collect();
+            families[F_LOG_DROPPED].add(l, log_dropped);
+        }
         // A reason appears once it has dropped a report, so a process without drops renders
         // nothing more.
         for (reason, n) in crate::errors::dropped_totals() {

@@ -40,6 +40,10 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         addr: settings.listen.clone(),
         source,
     };
+    // Before binding, so that an unwritable log directory stops the start-up with its error.
+    #[cfg(feature = "logs")]
+    let logs = crate::log::init_default(&settings.logs)
+        .map_err(|e| InstallError::Config(ConfigError::new(e.describe())))?;
     let listener = TcpListener::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
     crate::record::clock::warm_up();
@@ -61,6 +65,8 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     Ok(InstallGuard {
         server: Some(server),
         pid: std::process::id(),
+        #[cfg(feature = "logs")]
+        logs,
     })
 }
 
@@ -74,7 +80,8 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
         .ok_or_else(|| bad(format!("listen address `{listen}` resolves to no address")))
 }
 
-/// Keeps the endpoint running; dropping it stops the server and joins its threads.
+/// Keeps the endpoint running; dropping it stops the server and joins its threads, and
+/// flushes the lines of the log subscriber `install()` set (waiting a bounded time).
 ///
 /// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
 /// which run only in the parent: the parent keeps serving its own metrics, and the child
@@ -92,6 +99,9 @@ pub struct InstallGuard {
     server: Option<Server>,
     /// The process that started the server, the only one where its threads run.
     pid: u32,
+    /// Flushes the default subscriber's lines when the guard is dropped.
+    #[cfg(feature = "logs")]
+    logs: Option<crate::log::LogGuard>,
 }
 
 impl InstallGuard {
@@ -127,6 +137,9 @@ impl Drop for InstallGuard {
                 server.abandon();
             }
         }
+        // Last, so that what was logged while stopping is written too.
+        #[cfg(feature = "logs")]
+        drop(self.logs.take());
         INSTALLED.store(false, Ordering::Release);
     }
 }
