@@ -1,0 +1,237 @@
+//! errmon's JSON lines as written to a real file: every line parses with the documented
+//! fields, the error chain stays an array, the application's events carry the request
+//! context, the gcp and ecs profiles name their keys, rotation keeps every line whole.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use errmon_runtime::__private::{
+    Classify, Describe, Failure, Kind, Meta, Outcome, Severity, SeverityOf, Site,
+};
+use errmon_runtime::context::Context;
+use errmon_runtime::log::{LogSettings, Output, Profile};
+use serde_json::Value;
+use tracing_subscriber::layer::SubscriberExt;
+
+#[derive(Debug)]
+struct Io(&'static str);
+impl fmt::Display for Io {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "socket: {}", self.0)
+    }
+}
+impl std::error::Error for Io {}
+
+#[derive(Debug)]
+struct Declined(u64, Io);
+impl fmt::Display for Declined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "order {} declined", self.0)
+    }
+}
+impl std::error::Error for Declined {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.1)
+    }
+}
+
+static CHARGE: Site = Site::new(Meta {
+    function: "charge",
+    module: module_path!(),
+    file: file!(),
+    line: line!(),
+    kind: Kind::Monitored,
+    labels: &[],
+});
+
+/// `#[monitored]` as it will expand, handing the error over (`Call::finish_err`).
+// As generated: the autoref specialisation needs every tier's trait in scope and the borrows.
+#[allow(unused_imports, clippy::needless_borrow)]
+fn charge(order: u64) -> Result<(), Declined> {
+    use errmon_runtime::__private::{
+        DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
+        SeverityOfAny as _, SeverityOfKind as _, ViaAny as _, ViaErrorKind as _, ViaResult as _,
+    };
+    let call = CHARGE.enter();
+    tracing::info!(order, "charging");
+    let out = Err(Declined(order, Io("connection reset")));
+    match (&&&Classify(&out)).__errmon_outcome() {
+        Outcome::Error { type_name, kind } => call.finish_err(
+            type_name,
+            kind,
+            Failure {
+                error: (&&&&Describe(&out)).__errmon_error(),
+                severity: (&&SeverityOf(&out))
+                    .__errmon_severity()
+                    .unwrap_or(Severity::Error),
+                fields: &[],
+            },
+        ),
+        outcome => call.finish(outcome),
+    }
+    out
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("errmon-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs `f` with errmon's JSON layer over a file as the thread's subscriber; the lines.
+fn logged(settings: LogSettings, path: &Path, f: impl FnOnce()) -> Vec<Value> {
+    let settings = settings.output(Output::File(path.to_owned()));
+    let (layer, guard) = settings.layer().unwrap();
+    let subscriber = tracing_subscriber::registry()
+        .with(settings.filter())
+        .with(layer);
+    tracing::subscriber::with_default(subscriber, f);
+    assert!(guard.flush());
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn every_line_is_json_with_the_documented_fields() {
+    let d = dir("lines");
+    let lines = logged(LogSettings::default(), &d.join("app.log"), || {
+        Context::from_request_id(Some("req-1"))
+            .with_user_id("ada")
+            .with_field("tenant", "acme")
+            .scope(|| {
+                let _ = charge(7);
+            });
+        tracing::warn!("outside any request");
+    });
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let [app, report, outside] = &lines[..] else {
+        unreachable!()
+    };
+    // The application's own event, with the context it was emitted in.
+    assert_eq!(app["message"], "charging");
+    assert_eq!(app["order"], 7);
+    assert_eq!(app["level"], "INFO");
+    assert_eq!(app["request_id"], "req-1");
+    assert_eq!(app["user_id"], "ada");
+    assert_eq!(app["fields"]["tenant"], "acme");
+    // errmon's report: one line, the root cause in it, the chain an array.
+    assert_eq!(report["target"], "errmon");
+    assert_eq!(report["level"], "ERROR");
+    assert_eq!(report["error.type"], "Declined");
+    assert_eq!(report["error.kind"], "unknown");
+    assert_eq!(report["error.message"], "order 7 declined", "{report}");
+    assert_eq!(
+        report["error.chain"],
+        serde_json::json!(["socket: connection reset"])
+    );
+    assert_eq!(report["error.fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(report["function"], "charge");
+    assert_eq!(report["module"], module_path!());
+    assert_eq!(report["request_id"], "req-1");
+    assert_eq!(report["user_id"], "ada");
+    assert_eq!(report["fields"]["tenant"], "acme");
+    assert_eq!(report["outcome"], "error");
+    assert!(report["duration_s"].as_f64().unwrap() >= 0.0);
+    assert!(report["timestamp"].as_str().unwrap().ends_with('Z'));
+    // One request id key per line, and none outside a request.
+    assert_eq!(outside.get("request_id"), None);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn gcp_and_ecs_profiles_name_their_keys() {
+    let d = dir("profiles");
+    let emit = || {
+        Context::from_request_id(Some("req-9")).scope(|| tracing::warn!(answer = 42, "slow"));
+    };
+    let gcp = logged(
+        LogSettings::default().profile(Profile::Gcp),
+        &d.join("gcp.log"),
+        emit,
+    );
+    assert_eq!(gcp[0]["severity"], "WARNING");
+    assert_eq!(gcp[0]["message"], "slow");
+    assert!(gcp[0]["time"].is_string());
+    assert_eq!(gcp[0]["logging.googleapis.com/trace"], "req-9");
+    assert_eq!(gcp[0].get("level"), None);
+    let ecs = logged(
+        LogSettings::default().profile(Profile::Ecs),
+        &d.join("ecs.log"),
+        emit,
+    );
+    assert_eq!(ecs[0]["log.level"], "warn");
+    assert_eq!(ecs[0]["message"], "slow");
+    assert!(ecs[0]["@timestamp"].is_string());
+    assert_eq!(ecs[0]["request_id"], "req-9");
+    assert_eq!(ecs[0]["answer"], 42);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn the_level_filter_applies() {
+    let d = dir("level");
+    let lines = logged(
+        LogSettings::default().level("warn").unwrap(),
+        &d.join("app.log"),
+        || {
+            tracing::info!("dropped by the filter");
+            tracing::warn!("kept");
+        },
+    );
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["message"], "kept");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn rotation_keeps_every_line_whole() {
+    let d = dir("rotation");
+    let path = d.join("app.log");
+    let settings = LogSettings::default()
+        .output(Output::File(path.clone()))
+        .max_bytes(2_000)
+        .keep(1_000)
+        .queue(100_000);
+    let (layer, guard) = settings.layer().unwrap();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let written = 1_000;
+    tracing::subscriber::with_default(subscriber, || {
+        for i in 0..written {
+            tracing::info!(i, padding = "some text to make lines longer", "line");
+        }
+    });
+    assert!(guard.flush());
+    let mut files = 0;
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&d).unwrap() {
+        let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        files += 1;
+        assert!(body.len() < 2_000 + 300, "a file far over the limit");
+        assert!(body.ends_with('\n'), "a file ends inside a line");
+        for l in body.lines() {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            seen.push(v["i"].as_u64().unwrap());
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..written).collect::<Vec<_>>());
+    assert!(files > 10, "{files} files");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn an_unwritable_directory_is_an_error_naming_the_path() {
+    let e = LogSettings::default()
+        .output(Output::File("/nonexistent-errmon/dir/app.log".into()))
+        .layer()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("/nonexistent-errmon/dir/app.log"),
+        "{e}"
+    );
+    assert!(std::error::Error::source(&e).is_some());
+}
