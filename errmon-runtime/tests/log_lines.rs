@@ -235,3 +235,82 @@ fn an_unwritable_directory_is_an_error_naming_the_path() {
     );
     assert!(std::error::Error::source(&e).is_some());
 }
+
+#[derive(Debug)]
+struct Unavailable;
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("service unavailable")
+    }
+}
+
+#[errmon_runtime::retry(attempts = 2, backoff = constant(delay = "1ms"), jitter = none)]
+fn flaky() -> Result<(), Unavailable> {
+    Err(Unavailable)
+}
+
+#[test]
+fn retries_and_their_exhaustion_are_one_line_each() {
+    let d = dir("retry");
+    let lines = logged(LogSettings::default(), &d.join("app.log"), || {
+        Context::from_request_id(Some("req-r")).scope(|| {
+            let _ = flaky();
+        });
+    });
+    let outcomes: Vec<_> = lines.iter().map(|l| l["outcome"].clone()).collect();
+    assert_eq!(
+        outcomes,
+        [serde_json::json!("retry"), serde_json::json!("exhausted")]
+    );
+    let (retry, exhausted) = (&lines[0], &lines[1]);
+    assert_eq!(retry["level"], "WARN");
+    assert_eq!(retry["target"], "errmon");
+    assert_eq!(retry["attempt"], 1);
+    assert_eq!(retry["error.message"], "service unavailable");
+    assert_eq!(retry["error.type"], "Unavailable");
+    assert_eq!(retry["function"], "flaky");
+    assert_eq!(retry["request_id"], "req-r");
+    assert_eq!(exhausted["level"], "ERROR");
+    assert_eq!(exhausted["attempt"], 2);
+    assert_eq!(exhausted["budget"], "attempts");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+static PANICKING: Site = Site::new(Meta {
+    function: "panicking",
+    module: module_path!(),
+    file: file!(),
+    line: line!(),
+    kind: Kind::Monitored,
+    labels: &[],
+});
+
+#[test]
+fn a_panic_is_one_error_line_with_its_request() {
+    errmon_runtime::errors::install_panic_hook();
+    let d = dir("panic");
+    let lines = logged(LogSettings::default(), &d.join("app.log"), || {
+        let r = std::panic::catch_unwind(|| {
+            Context::from_request_id(Some("req-p")).scope(|| {
+                // Dropped while unwinding: the call ends as a panic.
+                let _call = PANICKING.enter();
+                panic!("garbage for order 42");
+            })
+        });
+        assert!(r.is_err());
+    });
+    let panics: Vec<_> = lines.iter().filter(|l| l["outcome"] == "panic").collect();
+    assert_eq!(panics.len(), 1, "{lines:?}");
+    let p = panics[0];
+    assert_eq!(p["level"], "ERROR");
+    assert_eq!(p["error.type"], "panic");
+    assert_eq!(p["error.message"], "garbage for order 42");
+    assert_eq!(p["request_id"], "req-p");
+    assert!(
+        p["panic.location"]
+            .as_str()
+            .unwrap()
+            .contains("log_lines.rs:")
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
