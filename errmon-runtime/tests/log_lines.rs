@@ -314,3 +314,42 @@ fn a_panic_is_one_error_line_with_its_request() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Records the fields of the spans it sees, as another formatter would print them.
+#[derive(Clone, Default)]
+struct SpanFields(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SpanFields {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct V<'a>(&'a mut String);
+        impl tracing::field::Visit for V<'_> {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn fmt::Debug) {
+                self.0.push_str(&format!(" {}={v:?}", f.name()));
+            }
+        }
+        let mut s = attrs.metadata().name().to_owned();
+        attrs.record(&mut V(&mut s));
+        self.0.lock().unwrap().push(s);
+    }
+}
+
+#[test]
+fn the_request_span_carries_the_context_for_other_formatters() {
+    let seen = SpanFields::default();
+    let subscriber = tracing_subscriber::registry().with(seen.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        let _none = errmon_runtime::log::request_span();
+        Context::from_request_id(Some("req-s"))
+            .with_user_id("ada")
+            .scope(|| drop(errmon_runtime::log::request_span().entered()));
+    });
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        [r#"errmon.request request_id="req-s" user_id="ada""#]
+    );
+}

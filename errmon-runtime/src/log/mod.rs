@@ -82,6 +82,32 @@ pub mod fields {
     pub const OUTCOME: &str = "outcome";
 }
 
+/// A span named `errmon.request` carrying the `request_id` and `user_id` of the current
+/// [context](crate::context) (a disabled span outside one), for applications whose own
+/// formatter prints span fields: enter it, or `.instrument()` a request's future with it, and
+/// their lines show the request too. errmon's [`JsonLayer`] reads the context itself and
+/// needs no span.
+///
+/// ```
+/// use errmon_runtime::context::Context;
+///
+/// Context::from_request_id(Some("req-3")).with_user_id("ada").scope(|| {
+///     let _entered = errmon_runtime::log::request_span().entered();
+///     tracing::info!("printed inside `errmon.request{request_id=req-3 user_id=ada}`");
+/// });
+/// ```
+pub fn request_span() -> tracing::Span {
+    match crate::context::current() {
+        Some(c) => tracing::info_span!(
+            target: "errmon",
+            "errmon.request",
+            request_id = c.request_id(),
+            user_id = c.user_id()
+        ),
+        None => tracing::Span::none(),
+    }
+}
+
 /// A layer writing JSON lines to standard error with errmon's names, and the guard that
 /// flushes them when dropped; [`LogSettings::layer`] for a file, a level or a profile.
 ///
