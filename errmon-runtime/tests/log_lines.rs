@@ -353,3 +353,17 @@ fn the_request_span_carries_the_context_for_other_formatters() {
         [r#"errmon.request request_id="req-s" user_id="ada""#]
     );
 }
+
+/// A file that cannot take data: every flush fails with "no space left on device".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_later_write_failure_is_counted_not_fatal() {
+    let before = errmon_runtime::log::write_failures();
+    let settings = LogSettings::default().output(Output::File("/dev/full".into()));
+    let (layer, guard) = settings.layer().unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        tracing::error!("lost");
+    });
+    assert!(guard.flush());
+    assert!(errmon_runtime::log::write_failures() > before);
+}

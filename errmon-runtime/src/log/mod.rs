@@ -93,7 +93,7 @@ pub mod fields {
 ///
 /// Context::from_request_id(Some("req-3")).with_user_id("ada").scope(|| {
 ///     let _entered = errmon_runtime::log::request_span().entered();
-///     tracing::info!("printed inside `errmon.request{request_id=req-3 user_id=ada}`");
+///     tracing::info!("printed inside errmon.request with request_id=req-3 user_id=ada");
 /// });
 /// ```
 pub fn request_span() -> tracing::Span {

@@ -228,4 +228,21 @@ mod tests {
             t.elapsed()
         );
     }
+
+    #[cfg(feature = "exporter")]
+    #[test]
+    fn dropped_lines_are_exported() {
+        Queue::disconnected().send(b"x\n".to_vec());
+        let settings = crate::Config::default().validate().unwrap();
+        let body = crate::export::Renderer::new(settings).render();
+        let line = body
+            .lines()
+            // No labels of its own: `{}`, or the constant labels.
+            .find(|l| l.starts_with("errmon_log_lines_dropped_total"))
+            .unwrap_or_else(|| panic!("{body}"));
+        assert!(
+            line.rsplit(' ').next().unwrap().parse::<u64>().unwrap() >= 1,
+            "{line}"
+        );
+    }
 }
