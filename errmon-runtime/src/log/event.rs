@@ -51,6 +51,12 @@ impl Display for JsonObject<'_> {
 /// `s` as a JSON string, quotes included.
 pub(crate) fn escaped(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     out.write_char('"')?;
+    escaped_inner(out, s)?;
+    out.write_char('"')
+}
+
+/// `s` escaped for the inside of a JSON string.
+pub(crate) fn escaped_inner(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let esc = match c {
@@ -70,8 +76,7 @@ pub(crate) fn escaped(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
         }
         start = i + c.len_utf8();
     }
-    out.write_str(&s[start..])?;
-    out.write_char('"')
+    out.write_str(&s[start..])
 }
 
 /// A report's fingerprint as 16 hex digits, formatted only when visited.

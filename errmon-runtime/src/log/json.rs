@@ -8,7 +8,7 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
 
 use super::config::Profile;
-use super::event::escaped;
+use super::event::{escaped, escaped_inner};
 use super::writer::Queue;
 use crate::context;
 
@@ -36,7 +36,6 @@ impl fmt::Debug for JsonLayer {
 
 struct Line {
     out: String,
-    message: String,
     /// Whether raw JSON values may be trusted: the event comes from errmon itself.
     own: bool,
     has_request: bool,
@@ -53,10 +52,6 @@ impl Line {
 
 impl Visit for Line {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            value.clone_into(&mut self.message);
-            return;
-        }
         self.note(field.name());
         self.key(field.name());
         let _ = escaped(&mut self.out, value);
@@ -64,18 +59,15 @@ impl Visit for Line {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let name = field.name();
-        if name == "message" {
-            self.message.clear();
-            let _ = write!(self.message, "{value:?}");
-            return;
-        }
         self.note(name);
         self.key(name);
         if self.own && RAW_JSON.contains(&name) {
             let _ = write!(self.out, "{value:?}");
         } else {
-            let s = format!("{value:?}");
-            let _ = escaped(&mut self.out, &s);
+            // Escaped as it is formatted, without a string of its own.
+            self.out.push('"');
+            let _ = write!(Escaping(&mut self.out), "{value:?}");
+            self.out.push('"');
         }
     }
 
@@ -105,6 +97,15 @@ impl Visit for Line {
         self.note(field.name());
         self.key(field.name());
         self.out.push_str(if value { "true" } else { "false" });
+    }
+}
+
+/// Writes what is formatted into it as the inside of a JSON string.
+struct Escaping<'a>(&'a mut String);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escaped_inner(self.0, s)
     }
 }
 
@@ -160,18 +161,7 @@ impl JsonLayer {
                 "log.logger",
             ),
         };
-        let mut line = Line {
-            out: String::with_capacity(384),
-            message: String::new(),
-            own: meta.target() == super::TARGET
-                && meta
-                    .module_path()
-                    .is_some_and(|m| m.starts_with("errmon_runtime")),
-            has_request: false,
-            has_fields: false,
-        };
-        event.record(&mut line);
-        let mut out = String::with_capacity(line.out.len() + 160);
+        let mut out = String::with_capacity(512);
         out.push('{');
         let _ = escaped(&mut out, time_key);
         out.push(':');
@@ -184,9 +174,19 @@ impl JsonLayer {
         let _ = escaped(&mut out, target_key);
         out.push(':');
         let _ = escaped(&mut out, meta.target());
-        out.push_str(",\"message\":");
-        let _ = escaped(&mut out, &line.message);
-        out.push_str(&line.out);
+        let fields_at = out.len();
+        let mut line = Line {
+            out,
+            own: meta.target() == super::TARGET
+                && meta
+                    .module_path()
+                    .is_some_and(|m| m.starts_with("errmon_runtime")),
+            has_request: false,
+            has_fields: false,
+        };
+        // The message is a field like the others, first in tracing's events.
+        event.record(&mut line);
+        let mut out = line.out;
         let ctx = context::current();
         if let Some(c) = &ctx {
             if !line.has_request {
@@ -211,10 +211,12 @@ impl JsonLayer {
             }
         }
         if self.profile == Profile::Gcp {
-            let request = request_id_of(&line.out).or(ctx.as_ref().map(|c| c.request_id()));
+            let request = request_id_of(&out[fields_at..])
+                .map(str::to_owned)
+                .or(ctx.as_ref().map(|c| c.request_id().to_owned()));
             if let Some(id) = request {
                 out.push_str(",\"logging.googleapis.com/trace\":");
-                let _ = escaped(&mut out, id);
+                let _ = escaped(&mut out, &id);
             }
         }
         out.push_str("}\n");
