@@ -54,6 +54,7 @@ pub struct Config {
     pub(crate) bearer_token: Option<Secret>,
     facade_buckets: Vec<(MetricMatch, Vec<f64>)>,
     errors: Option<crate::errors::ErrorSettings>,
+    logs: crate::log::LogSettings,
 }
 
 /// A secret that `Debug` does not show, so printing a `Config` does not leak it.
@@ -76,6 +77,7 @@ impl Default for Config {
             bearer_token: None,
             facade_buckets: Vec::new(),
             errors: None,
+            logs: crate::log::LogSettings::default(),
         }
     }
 }
@@ -149,6 +151,12 @@ pub struct Settings {
         allow(dead_code, reason = "applied by install()")
     )]
     pub(crate) errors: Option<crate::errors::ErrorSettings>,
+    /// The log output `install()` sets up.
+    #[cfg_attr(
+        not(all(feature = "server", feature = "logs")),
+        allow(dead_code, reason = "applied by install()")
+    )]
+    pub(crate) logs: crate::log::LogSettings,
 }
 
 impl Config {
@@ -158,7 +166,9 @@ impl Config {
     /// - `ERRMON_LABELS`: constant labels, comma-separated (`service=api,region=eu`);
     /// - `ERRMON_CAPTURE_FACADE`: `true` or `false`, see [`Config::capture_facade`];
     /// - `ERRMON_BEARER_TOKEN`: see [`Config::bearer_token`];
-    /// - `ERRMON_BACKTRACE`: `1` or `0`, see [`ErrorSettings::backtraces`](crate::errors::ErrorSettings::backtraces).
+    /// - `ERRMON_BACKTRACE`: `1` or `0`, see [`ErrorSettings::backtraces`](crate::errors::ErrorSettings::backtraces);
+    /// - `ERRMON_LOG`, `ERRMON_LOG_LEVEL` (else `RUST_LOG`), `ERRMON_LOG_FORMAT`: see
+    ///   [`LogSettings::apply_env`](crate::log::LogSettings::apply_env).
     ///
     /// ```
     /// let config = errmon_runtime::Config::from_env()?;
@@ -222,7 +232,27 @@ impl Config {
                     .map_err(|e| ConfigError::new(e.to_string()))?,
             );
         }
+        self.logs = self
+            .logs
+            .apply_env(&var)
+            .map_err(|e| ConfigError::new(e.to_string()))?;
         Ok(self)
+    }
+
+    /// The log output [`Config::install`] sets up when the application has no subscriber
+    /// (see [`log`](crate::log)); replaces what `ERRMON_LOG`, `ERRMON_LOG_LEVEL` (or
+    /// `RUST_LOG`) and `ERRMON_LOG_FORMAT` set.
+    ///
+    /// ```
+    /// use errmon_runtime::{Config, log::{LogSettings, Output}};
+    ///
+    /// let config = Config::default().logs(LogSettings::default().output(Output::Off));
+    /// assert!(config.validate().is_ok());
+    /// ```
+    #[must_use = "a builder method returns the changed Config; use it (chain `.install()`)"]
+    pub fn logs(mut self, settings: crate::log::LogSettings) -> Self {
+        self.logs = settings;
+        self
     }
 
     /// Error tracking's settings (ring size, group cap, rate limits, backtraces, the filter
@@ -365,6 +395,7 @@ impl Config {
             #[cfg(feature = "server")]
             listen: self.listen.clone(),
             errors: self.errors.clone(),
+            logs: self.logs.clone(),
         })
     }
 

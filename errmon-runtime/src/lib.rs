@@ -18,6 +18,7 @@ pub mod errors;
 pub mod export;
 #[cfg(feature = "exporter")]
 mod install;
+pub mod log;
 mod private;
 mod record;
 mod registry;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use errmon_runtime::retry;
 use errmon_runtime::retry::{Backoff, Policy};
 
-/// A subscriber that keeps the `error` field and message of every event.
+/// A subscriber that keeps the `error.message` field and message of every event.
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<(String, String)>>>);
 
@@ -20,7 +20,7 @@ struct Fields {
 impl tracing::field::Visit for Fields {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
         match field.name() {
-            "error" => self.error = format!("{value:?}"),
+            "error.message" => self.error = format!("{value:?}"),
             "message" => self.message = format!("{value:?}"),
             _ => {}
         }

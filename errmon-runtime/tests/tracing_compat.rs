@@ -55,6 +55,17 @@ mod support {
         }
     }
 
+    /// tracing-mock's subscribers, blind to the events errmon itself emits for each error
+    /// report (target `errmon`, added on purpose): the ported tests assert tracing's own spans
+    /// and events, which must come out exactly as without errmon.
+    pub mod subscriber {
+        pub use tracing_mock::subscriber::*;
+
+        pub fn mock() -> MockSubscriber<impl Fn(&tracing::Metadata<'_>) -> bool + 'static> {
+            tracing_mock::subscriber::mock().with_filter(|meta| meta.target() != "errmon")
+        }
+    }
+
     pub fn block_on_future<F: Future>(future: F) -> F::Output {
         futures::executor::block_on(future)
     }

@@ -56,7 +56,7 @@ mod report;
 mod ring;
 mod snapshot;
 pub(crate) mod table;
-mod time;
+pub(crate) mod time;
 mod tracker;
 mod users;
 mod window;

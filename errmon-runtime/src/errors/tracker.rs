@@ -333,7 +333,7 @@ pub(crate) fn record(ev: Event<'_>) {
         kind: ev.kind,
         pattern: &pattern,
     };
-    let evicted;
+    let (evicted, stored);
     {
         let mut st = lock();
         let cap = st.settings.max_groups;
@@ -341,6 +341,7 @@ pub(crate) fn record(ev: Event<'_>) {
             st.groups
                 .record(&key, cap, &report.message, report.user_id.as_deref(), now);
         let report = Arc::new(report);
+        stored = Arc::clone(&report);
         if st.first_report.is_none() {
             st.first_report = Some(Arc::clone(&report));
         }
@@ -350,6 +351,10 @@ pub(crate) fn record(ev: Event<'_>) {
     }
     // Freed after the lock is released.
     drop(evicted);
+    // An exhausted retry's event is the retry's own (`retry`), with its budget.
+    if ev.what != What::Exhausted {
+        crate::log::report(&stored);
+    }
 }
 
 fn build(

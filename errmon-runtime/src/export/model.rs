@@ -9,7 +9,7 @@
 //! | `#[timed]` | durations |
 //! | `#[monitored]` | calls, outcomes (one series per outcome), errors (one per type and kind), in flight, durations |
 //! | `#[retry]` | retry attempts, retries, retries exhausted |
-//! | the process | error reports dropped, by reason |
+//! | the process | error reports dropped, by reason; log lines dropped |
 //!
 //! Labels, always in this order: `function`, `module`, the family's own (`outcome`, or
 //! `error_type` and `error_kind`), the site's static `labels(...)`, then the constant labels of
@@ -36,6 +36,7 @@ pub(crate) const RETRY_ATTEMPTS: &str = "errmon_retry_attempts_total";
 pub(crate) const RETRIES: &str = "errmon_retries_total";
 pub(crate) const RETRIES_EXHAUSTED: &str = "errmon_retries_exhausted_total";
 pub(crate) const REPORTS_DROPPED: &str = "errmon_error_reports_dropped_total";
+pub(crate) const LOG_LINES_DROPPED: &str = "errmon_log_lines_dropped_total";
 
 /// How a family's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub(crate) struct FamilyDef {
 }
 
 /// Every errmon family, in the order they are rendered.
-pub(crate) const FAMILIES: [FamilyDef; 9] = {
+pub(crate) const FAMILIES: [FamilyDef; 10] = {
     use FamilyKind::{Counter, Gauge, Histogram};
     const fn def(name: &'static str, kind: FamilyKind, help: &'static str) -> FamilyDef {
         FamilyDef { name, kind, help }
@@ -148,6 +149,11 @@ pub(crate) const FAMILIES: [FamilyDef; 9] = {
             Counter,
             "Errors counted but given no stored report, by reason: filtered, rate_limited, sampled, scrubbed or busy.",
         ),
+        def(
+            LOG_LINES_DROPPED,
+            Counter,
+            "Log lines dropped because the queue to errmon's log writer thread was full.",
+        ),
     ]
 };
 
@@ -161,6 +167,7 @@ const F_RETRIES: usize = 6;
 const F_EXHAUSTED: usize = 7;
 /// The first family of the process as a whole rather than of its sites.
 const F_DROPPED: usize = 8;
+const F_LOG_DROPPED: usize = 9;
 
 /// Outcomes in the order their series are rendered: by label value.
 const OUTCOMES_BY_NAME: [OutcomeLabel; 4] = [
@@ -285,6 +292,8 @@ pub(crate) struct Model<'a> {
     /// Error reports dropped by reason; a reason appears once it has dropped one, so a
     /// process without drops renders nothing more.
     dropped: Vec<(&'static str, u64)>,
+    /// Log lines dropped, once one has been.
+    log_dropped: Option<u64>,
     const_labels: &'a [(String, String)],
 }
 
@@ -302,10 +311,15 @@ impl<'a> Model<'a> {
             .filter(|&(_, n)| n > 0)
             .map(|(reason, n)| (reason.as_str(), n))
             .collect();
+        #[cfg(feature = "logs")]
+        let log_dropped = Some(crate::log::lines_dropped()).filter(|&n| n > 0);
+        #[cfg(not(feature = "logs"))]
+        let log_dropped = None;
         Model {
             layout,
             values,
             dropped,
+            log_dropped,
             const_labels,
         }
     }
@@ -323,6 +337,12 @@ impl<'a> Model<'a> {
                     Extra::Reason(reason),
                     Sample::Number(n),
                 );
+            }
+            return;
+        }
+        if family == F_LOG_DROPPED {
+            if let Some(n) = self.log_dropped {
+                f(&self.layout.process, Extra::None, Sample::Number(n));
             }
             return;
         }
@@ -394,6 +414,17 @@ impl<'a> Model<'a> {
                             return;
                         }
                     };
+                    if g.sites.is_empty() {
+                        let labels: Labels<'_> = self
+                            .const_labels
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
+                            .collect();
+                        if let Sample::Number(n) = sample {
+                            series.insert(labels, Value::Number(n));
+                        }
+                        return;
+                    }
                     let meta = g.first().meta();
                     let labels = ordered_labels(
                         meta.function,

@@ -45,6 +45,7 @@ pub(crate) fn render(
                 (FamilyKind::Histogram, Sample::Durations(d)) => {
                     render_durations(out, family.name, &labels, d, buckets, &le);
                 }
+                (_, Sample::Number(v)) if labels.is_empty() => line(out, &[family.name, " "], v),
                 (_, Sample::Number(v)) => {
                     line(out, &[family.name, "{", &labels, "} "], v);
                 }
@@ -63,6 +64,10 @@ fn label_text(out: &mut String, group: &Group, extra: Extra<'_>) {
     out.clear();
     out.push_str(&group.head);
     match extra {
+        // A series of the process has no head: its constant labels come first.
+        Extra::None if group.head.is_empty() => {
+            out.push_str(group.tail.strip_prefix(',').unwrap_or(&group.tail));
+        }
         Extra::None => out.push_str(&group.tail),
         Extra::Outcome(o) => {
             out.push(',');

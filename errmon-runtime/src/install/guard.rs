@@ -41,6 +41,10 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         addr: settings.listen.clone(),
         source,
     };
+    // Before binding, so that an unwritable log directory stops the start-up with its error.
+    #[cfg(feature = "logs")]
+    let logs = crate::log::init_default(&settings.logs)
+        .map_err(|e| InstallError::Config(ConfigError::new(e.describe())))?;
     let listener = server::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
     crate::record::clock::warm_up();
@@ -62,6 +66,8 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     Ok(InstallGuard {
         server: Some(server),
         pid: std::process::id(),
+        #[cfg(feature = "logs")]
+        logs,
     })
 }
 
@@ -78,7 +84,8 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
 /// Keeps the endpoint running. Dropping it stops accepting, closes every connection at once
 /// (clients in the middle of a request or a response see the connection close), waits at most
 /// 500 ms for a rendering in progress and joins the server's thread: it returns within 1 s,
-/// whatever the clients do.
+/// whatever the clients do. Then it flushes the lines of the log subscriber `install()` set,
+/// waiting at most its flush timeout (1 s by default).
 ///
 /// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
 /// which run only in the parent: the parent keeps serving its own metrics, and the child
@@ -96,6 +103,9 @@ pub struct InstallGuard {
     server: Option<Server>,
     /// The process that started the server, the only one where its threads run.
     pid: u32,
+    /// Flushes the default subscriber's lines when the guard is dropped.
+    #[cfg(feature = "logs")]
+    logs: Option<crate::log::LogGuard>,
 }
 
 impl InstallGuard {
@@ -131,6 +141,9 @@ impl Drop for InstallGuard {
                 server.abandon();
             }
         }
+        // Last, so that what was logged while stopping is written too.
+        #[cfg(feature = "logs")]
+        drop(self.logs.take());
         INSTALLED.store(false, Ordering::Release);
     }
 }

@@ -532,12 +532,14 @@ impl<W, R: Random> Attempts<'_, W, R> {
             site.retried();
         }
         tracing::warn!(
-            target: "errmon::retry",
+            target: "errmon",
             function,
             module,
+            "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
             attempt = self.attempt,
             delay_ms = delay.as_secs_f64() * 1e3,
-            error = %show::Shown(error, show),
+            "error.message" = %show::Shown(error, show),
+            outcome = "retry",
             "attempt failed; retrying"
         );
         Next::Retry(delay)
@@ -552,23 +554,27 @@ impl<W, R: Random> Attempts<'_, W, R> {
         // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
         if self.retry.policy.max_elapsed.is_some() {
             tracing::error!(
-                target: "errmon::retry",
+                target: "errmon",
                 function,
                 module,
-                attempts = self.attempt,
-                elapsed_ms = elapsed.as_secs_f64() * 1e3,
+                "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+                attempt = self.attempt,
+                duration_s = elapsed.as_secs_f64(),
                 budget,
-                error = %error,
+                "error.message" = %error,
+                outcome = "exhausted",
                 "retries exhausted"
             );
         } else {
             tracing::error!(
-                target: "errmon::retry",
+                target: "errmon",
                 function,
                 module,
-                attempts = self.attempt,
+                "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+                attempt = self.attempt,
                 budget,
-                error = %error,
+                "error.message" = %error,
+                outcome = "exhausted",
                 "retries exhausted"
             );
         }

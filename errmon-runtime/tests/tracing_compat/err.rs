@@ -6,6 +6,7 @@ use tracing::subscriber::with_default;
 use tracing::Level;
 use tracing::instrument;
 use tracing_mock::*;
+use crate::support::subscriber;
 use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use crate::support::{block_on_future, PollN};

@@ -6,6 +6,7 @@ use tracing::subscriber::with_default;
 use tracing::Level;
 use tracing::instrument;
 use tracing_mock::*;
+use crate::support::subscriber;
 
 // Reproduces a compile error when an instrumented function body contains inner
 // attributes (https://github.com/tokio-rs/tracing/issues/2294).

@@ -6,6 +6,7 @@ use tracing::subscriber::with_default;
 use tracing::Level;
 use tracing::instrument;
 use tracing_mock::*;
+use crate::support::subscriber;
 
 #[test]
 fn named_levels() {

@@ -5,6 +5,7 @@
 use tracing::{subscriber::with_default, Id, Level};
 use tracing::instrument;
 use tracing_mock::*;
+use crate::support::subscriber;
 
 traced! {[
 #[instrument]

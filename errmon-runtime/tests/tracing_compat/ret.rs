@@ -7,7 +7,8 @@ use std::num::TryFromIntError;
 
 use tracing::{subscriber::with_default, Level};
 use tracing::instrument;
-use tracing_mock::{expect, subscriber};
+use tracing_mock::expect;
+use crate::support::subscriber;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::EnvFilter;
 use crate::support::block_on_future;

@@ -5,6 +5,7 @@
 use tracing::subscriber::with_default;
 use tracing::instrument;
 use tracing_mock::*;
+use crate::support::subscriber;
 
 traced! {[
 #[instrument]

@@ -1,0 +1,139 @@
+//! Structured logs through `tracing`: errmon's events, a layer that writes JSON lines with the
+//! request context, and the default subscriber [`install`](crate::install) sets.
+//!
+//! errmon emits one `tracing` event per stored error report and panic (level `error`, or per
+//! the function's `severity`), per retry (`warn`) and per exhausted retry (`error`), all with
+//! target [`TARGET`] (`errmon`) and the field names of [`fields`]. They land wherever the
+//! application's events go.
+//!
+//! [`layer`] (and [`LogSettings::layer`]) is a `tracing_subscriber` layer for an application
+//! with its own subscriber: it writes every event, the application's included, as one JSON
+//! line carrying the request id, user id and fields of the
+//! [context](crate::context) current where the event was emitted (so across `.await`, on
+//! whatever thread polls the request), through a bounded queue to a writer thread.
+//! tracing-subscriber's own JSON formatter shows `error.chain` as a string; errmon's lines keep
+//! it an array.
+//!
+//! ```
+//! use tracing_subscriber::layer::SubscriberExt;
+//! use errmon_runtime::context::Context;
+//!
+//! let (layer, guard) = errmon_runtime::log::layer();
+//! let subscriber = tracing_subscriber::registry().with(layer);
+//! tracing::subscriber::with_default(subscriber, || {
+//!     Context::from_request_id(Some("req-7")).scope(|| {
+//!         // Written with "request_id":"req-7".
+//!         tracing::info!(order = 42, "order placed");
+//!     });
+//! });
+//! drop(guard);
+//! ```
+
+mod config;
+mod event;
+#[cfg(feature = "logs")]
+mod file;
+#[cfg(feature = "logs")]
+mod json;
+mod writer;
+
+pub use config::{
+    DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_QUEUE, LogConfigError, LogSettings, Output, Profile,
+};
+pub use event::TARGET;
+#[cfg(feature = "logs")]
+pub use json::JsonLayer;
+pub use writer::{LogGuard, lines_dropped, write_failures};
+
+pub(crate) use event::report;
+#[cfg(feature = "logs")]
+pub use file::LogStartError;
+#[cfg(feature = "logs")]
+pub(crate) use file::init_default;
+
+/// The stable field names of errmon's events (see the README's table).
+pub mod fields {
+    /// The error type, shortened (`io::Error`), `panic` for panics.
+    pub const ERROR_TYPE: &str = "error.type";
+    /// The bounded kind, as in the `error_kind` label.
+    pub const ERROR_KIND: &str = "error.kind";
+    /// The error's message (`Display`, else `Debug`), a panic's payload.
+    pub const ERROR_MESSAGE: &str = "error.message";
+    /// The `source()` chain below the error, outermost first, root cause last: a JSON array
+    /// (in errmon's lines; a string holding it elsewhere).
+    pub const ERROR_CHAIN: &str = "error.chain";
+    /// The fingerprint of the report's group, 16 hex digits, as in `GET /errors`.
+    pub const ERROR_FINGERPRINT: &str = "error.fingerprint";
+    /// The function's `function` label.
+    pub const FUNCTION: &str = "function";
+    /// The function's module.
+    pub const MODULE: &str = "module";
+    /// The request id of the current context.
+    pub const REQUEST_ID: &str = "request_id";
+    /// The user id of the current context.
+    pub const USER_ID: &str = "user_id";
+    /// The context's fields and the function's own, as a JSON object.
+    pub const FIELDS: &str = "fields";
+    /// The attempt that failed (retries, exhausted retries).
+    pub const ATTEMPT: &str = "attempt";
+    /// How long the call (or, for an exhausted retry, all attempts) ran, in seconds.
+    pub const DURATION_S: &str = "duration_s";
+    /// `error`, `panic`, `retry` or `exhausted`.
+    pub const OUTCOME: &str = "outcome";
+}
+
+/// A span named `errmon.request` carrying the `request_id` and `user_id` of the current
+/// [context](crate::context) (a disabled span outside one), for applications whose own
+/// formatter prints span fields: enter it, or `.instrument()` a request's future with it, and
+/// their lines show the request too. errmon's [`JsonLayer`] reads the context itself and
+/// needs no span.
+///
+/// ```
+/// use errmon_runtime::context::Context;
+///
+/// Context::from_request_id(Some("req-3")).with_user_id("ada").scope(|| {
+///     let _entered = errmon_runtime::log::request_span().entered();
+///     tracing::info!("printed inside errmon.request with request_id=req-3 user_id=ada");
+/// });
+/// ```
+pub fn request_span() -> tracing::Span {
+    match crate::context::current() {
+        Some(c) => tracing::info_span!(
+            target: "errmon",
+            "errmon.request",
+            request_id = c.request_id(),
+            user_id = c.user_id()
+        ),
+        None => tracing::Span::none(),
+    }
+}
+
+/// A layer writing JSON lines to standard error with errmon's names, and the guard that
+/// flushes them when dropped; [`LogSettings::layer`] for a file, a level or a profile.
+///
+/// ```
+/// use tracing_subscriber::layer::SubscriberExt;
+///
+/// let (layer, _guard) = errmon_runtime::log::layer();
+/// let _subscriber = tracing_subscriber::registry().with(layer);
+/// ```
+#[cfg(feature = "logs")]
+pub fn layer() -> (JsonLayer, LogGuard) {
+    LogSettings::default()
+        .layer()
+        .unwrap_or_else(|_| unreachable_stderr())
+}
+
+/// Only a writer thread that cannot be spawned stops standard error's writer; then lines are
+/// dropped and counted rather than the caller failing.
+#[cfg(feature = "logs")]
+fn unreachable_stderr() -> (JsonLayer, LogGuard) {
+    let queue = writer::Queue::disconnected();
+    (
+        JsonLayer {
+            queue: queue.clone(),
+            profile: Profile::Errmon,
+        },
+        LogGuard::new(queue, std::time::Duration::ZERO),
+    )
+}
