@@ -81,6 +81,8 @@ fn is_timeout(e: &PaymentError) -> bool {
 
 #[monitored(fields(order = order))]
 fn checkout(order: u64, sku: u64, seed: &mut u64) -> Result<String, CheckoutError> {
+    // The application's own log line: with errmon's subscriber it carries the request too.
+    tracing::info!(order, sku, "checking out");
     if sku % 13 == 0 {
         return Err(CheckoutError::OutOfStock(sku));
     }
