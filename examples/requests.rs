@@ -16,7 +16,10 @@ use errmon_runtime::{ErrorKind, monitored, retry};
 /// What the payment provider answers.
 #[derive(Debug, ErrorKind)]
 enum PaymentError {
-    Declined { order: u64, card: &'static str },
+    Declined {
+        order: u64,
+        card: &'static str,
+    },
     #[error_kind("timeout")]
     #[error_severity("warning")]
     TimedOut(Duration),
@@ -93,7 +96,10 @@ fn checkout(order: u64, sku: u64, seed: &mut u64) -> Result<String, CheckoutErro
 #[monitored]
 fn render_receipt(order: u64) -> String {
     // A bug that shows up once in a while: the receipt template has no room for big orders.
-    assert!(order % 50 != 49, "receipt template overflow for order {order}");
+    assert!(
+        order % 50 != 49,
+        "receipt template overflow for order {order}"
+    );
     format!("receipt for {order}")
 }
 
