@@ -86,7 +86,7 @@ fn is_timeout(e: &PaymentError) -> bool {
 fn checkout(order: u64, sku: u64, seed: &mut u64) -> Result<String, CheckoutError> {
     // The application's own log line: with errmon's subscriber it carries the request too.
     tracing::info!(order, sku, "checking out");
-    if sku % 13 == 0 {
+    if sku.is_multiple_of(13) {
         return Err(CheckoutError::OutOfStock(sku));
     }
     charge(order, seed).map_err(CheckoutError::Payment)?;
