@@ -4,6 +4,8 @@
 //! [`Renderer`](crate::export::Renderer) and the convenience
 //! [`render_prometheus`](crate::export::render_prometheus) all start from its `Settings`.
 
+mod env;
+
 use std::fmt;
 
 use errmon_rules::labels::{LabelNameError, check_label_name};
@@ -176,67 +178,6 @@ impl Config {
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::default().apply_env(|k| std::env::var(k).ok())
-    }
-
-    pub(crate) fn apply_env(
-        mut self,
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        if let Some(v) = var("ERRMON_LISTEN") {
-            self.listen = v;
-        }
-        if let Some(v) = var("ERRMON_DURATION_BUCKETS") {
-            self.buckets = v
-                .split(',')
-                .map(|b| {
-                    b.trim().parse::<f64>().map_err(|_| {
-                        ConfigError::new(format!(
-                            "ERRMON_DURATION_BUCKETS: `{}` is not a number of seconds",
-                            b.trim()
-                        ))
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(v) = var("ERRMON_LABELS") {
-            for pair in v.split(',').filter(|p| !p.trim().is_empty()) {
-                let (k, val) = pair.split_once('=').ok_or_else(|| {
-                    ConfigError::new(format!(
-                        "ERRMON_LABELS: `{}` is not of the form `name=value`",
-                        pair.trim()
-                    ))
-                })?;
-                self.const_labels
-                    .push((k.trim().to_owned(), val.trim().to_owned()));
-            }
-        }
-        if let Some(v) = var("ERRMON_BEARER_TOKEN") {
-            self.bearer_token = Some(Secret(v));
-        }
-        if let Some(v) = var("ERRMON_CAPTURE_FACADE") {
-            self.capture_facade = match v.trim() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                other => {
-                    return Err(ConfigError::new(format!(
-                        "ERRMON_CAPTURE_FACADE: `{other}` is neither `true` nor `false`"
-                    )));
-                }
-            };
-        }
-        if var("ERRMON_BACKTRACE").is_some() {
-            let errors = self.errors.take().unwrap_or_default();
-            self.errors = Some(
-                errors
-                    .apply_env(&var)
-                    .map_err(|e| ConfigError::new(e.to_string()))?,
-            );
-        }
-        self.logs = self
-            .logs
-            .apply_env(&var)
-            .map_err(|e| ConfigError::new(e.to_string()))?;
-        Ok(self)
     }
 
     /// The log output [`Config::install`] sets up when the application has no subscriber
