@@ -29,9 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use errmon_runtime::__private::{
-    Classify, Describe, Failure, Kind, Meta, Outcome, Severity, SeverityOf, Site,
-};
+use errmon_runtime::__private::{Failure, Kind, Meta, Outcome, Severity, Site};
 use errmon_runtime::errors::{self, ErrorSettings};
 
 #[derive(Debug)]
@@ -43,59 +41,27 @@ impl fmt::Display for Refused {
 }
 impl std::error::Error for Refused {}
 
-static FAILING: Site = Site::new(Meta {
-    function: "failing",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
-
-static SUCCEEDING: Site = Site::new(Meta {
-    function: "succeeding",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
-
-/// `#[monitored]` as it will expand, on a function that fails when `fail`.
+/// A `#[monitored]` function that fails when `fail`.
+#[errmon_runtime::monitored]
 #[inline(never)]
-// As generated: the autoref specialisation needs every tier's trait in scope and the borrows.
-#[allow(unused_imports, clippy::needless_borrow)]
-fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
-    use errmon_runtime::__private::{
-        DescribeAny as _, DescribeDebug as _, DescribeDisplay as _, DescribeError as _,
-        SeverityOfAny as _, SeverityOfKind as _, ViaAny as _, ViaErrorKind as _, ViaResult as _,
-    };
-    let call = site.enter();
-    let out = if black_box(fail) { Err(Refused) } else { Ok(1) };
-    match (&&&Classify(&out)).__errmon_outcome() {
-        Outcome::Error { type_name, kind } => call.finish_err(
-            type_name,
-            kind,
-            Failure {
-                error: (&&&&&&Describe(&out)).__errmon_error(),
-                severity: (&&SeverityOf(&out))
-                    .__errmon_severity()
-                    .unwrap_or(Severity::Error),
-                fields: &[],
-            },
-        ),
-        outcome => call.finish(outcome),
-    }
-    out
+fn failing(fail: bool) -> Result<u64, Refused> {
+    if black_box(fail) { Err(Refused) } else { Ok(1) }
+}
+
+/// The same, on a site of its own that only succeeds in this bench.
+#[errmon_runtime::monitored]
+#[inline(never)]
+fn succeeding(fail: bool) -> Result<u64, Refused> {
+    if black_box(fail) { Err(Refused) } else { Ok(1) }
 }
 
 fn error_path(c: &mut Criterion) {
     let mut g = c.benchmark_group("error_path");
     errors::configure(ErrorSettings::default().rate_limit(0).sample_above(0)).unwrap();
-    g.bench_function("stored", |b| b.iter(|| call(&FAILING, true)));
+    g.bench_function("stored", |b| b.iter(|| failing(true)));
     // One report a second: all but the first are dropped.
     errors::configure(ErrorSettings::default().rate_limit(1)).unwrap();
-    g.bench_function("dropped", |b| b.iter(|| call(&FAILING, true)));
+    g.bench_function("dropped", |b| b.iter(|| failing(true)));
     g.finish();
 }
 
@@ -120,7 +86,7 @@ fn thread_cpu() -> Duration {
 fn ok_calls(iters: u64) -> Duration {
     let start = thread_cpu();
     for _ in 0..iters {
-        let _ = black_box(call(&SUCCEEDING, false));
+        let _ = black_box(succeeding(false));
     }
     thread_cpu() - start
 }
@@ -209,7 +175,7 @@ fn ok_path(c: &mut Criterion) {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || {
             while !stop.load(Relaxed) {
-                let _ = call(&FAILING, true);
+                let _ = failing(true);
             }
         })
     };

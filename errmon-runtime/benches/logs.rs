@@ -21,9 +21,6 @@ use std::fmt;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use errmon_runtime::__private::{
-    Classify, Describe, Failure, Kind, Meta, Outcome, Severity, SeverityOf, Site,
-};
 use errmon_runtime::context::Context;
 use errmon_runtime::errors::{self, ErrorSettings};
 use errmon_runtime::log::{LogSettings, Output};
@@ -38,39 +35,11 @@ impl fmt::Display for Refused {
 }
 impl std::error::Error for Refused {}
 
-static FAILING: Site = Site::new(Meta {
-    function: "failing",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
-
-/// `#[monitored]` as it will expand, on a function that fails when `fail`.
+/// A `#[monitored]` function that fails when `fail`.
+#[errmon_runtime::monitored]
 #[inline(never)]
-// As generated: the autoref specialisation needs every tier's trait in scope and the borrows.
-#[allow(unused_imports, clippy::needless_borrow)]
-fn call(site: &'static Site, fail: bool) -> Result<u64, Refused> {
-    use errmon_runtime::__private::describe_via::*;
-    use errmon_runtime::__private::outcome_via::*;
-    let call = site.enter();
-    let out = if black_box(fail) { Err(Refused) } else { Ok(1) };
-    match (&&&Classify(&out)).__errmon_outcome() {
-        Outcome::Error { type_name, kind } => call.finish_err(
-            type_name,
-            kind,
-            Failure {
-                error: (&&&&&&Describe(&out)).__errmon_error(),
-                severity: (&&SeverityOf(&out))
-                    .__errmon_severity()
-                    .unwrap_or(Severity::Error),
-                fields: &[],
-            },
-        ),
-        outcome => call.finish(outcome),
-    }
-    out
+fn failing(fail: bool) -> Result<u64, Refused> {
+    if black_box(fail) { Err(Refused) } else { Ok(1) }
 }
 
 fn logs(c: &mut Criterion) {
@@ -78,7 +47,7 @@ fn logs(c: &mut Criterion) {
     errors::configure(ErrorSettings::default().rate_limit(0).sample_above(0)).unwrap();
     let ctx = Context::from_request_id(Some("req-bench")).with_user_id("u-1");
     g.bench_function("no_subscriber", |b| {
-        ctx.scope(|| b.iter(|| call(&FAILING, true)));
+        ctx.scope(|| b.iter(|| failing(true)));
     });
     let dir = std::env::temp_dir().join(format!("errmon-bench-logs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -94,7 +63,7 @@ fn logs(c: &mut Criterion) {
     let before = errmon_runtime::log::lines_dropped();
     tracing::subscriber::with_default(subscriber, || {
         g.bench_function("json_subscriber", |b| {
-            ctx.scope(|| b.iter(|| call(&FAILING, true)));
+            ctx.scope(|| b.iter(|| failing(true)));
         });
     });
     drop(guard);
