@@ -19,88 +19,11 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use errmon_runtime::{Config, ErrorKind};
+use errmon_runtime::Config;
 
-#[derive(Debug, ErrorKind)]
-pub enum ScaleError {
-    Refused,
-}
-
-macro_rules! leaf {
-    () => {
-        leaf!(f0 0, f1 1, f2 2, f3 3, f4 4, f5 5, f6 6, f7 7, f8 8, f9 9);
-    };
-    ($($f:ident $i:literal),*) => {
-        $(
-            #[::errmon_runtime::monitored]
-            pub fn $f(n: u64) -> Result<u64, crate::ScaleError> {
-                if n % 13 == $i { Err(crate::ScaleError::Refused) } else { Ok(n) }
-            }
-        )*
-        pub fn call_all(n: u64) {
-            $( let _ = $f(n); )*
-        }
-    };
-}
-
-macro_rules! tens {
-    ($inner:ident) => {
-        pub mod m0 {
-            $inner!();
-        }
-        pub mod m1 {
-            $inner!();
-        }
-        pub mod m2 {
-            $inner!();
-        }
-        pub mod m3 {
-            $inner!();
-        }
-        pub mod m4 {
-            $inner!();
-        }
-        pub mod m5 {
-            $inner!();
-        }
-        pub mod m6 {
-            $inner!();
-        }
-        pub mod m7 {
-            $inner!();
-        }
-        pub mod m8 {
-            $inner!();
-        }
-        pub mod m9 {
-            $inner!();
-        }
-        pub fn call_all(n: u64) {
-            m0::call_all(n);
-            m1::call_all(n);
-            m2::call_all(n);
-            m3::call_all(n);
-            m4::call_all(n);
-            m5::call_all(n);
-            m6::call_all(n);
-            m7::call_all(n);
-            m8::call_all(n);
-            m9::call_all(n);
-        }
-    };
-}
-
-macro_rules! hundred {
-    () => {
-        tens!(leaf);
-    };
-}
-
-macro_rules! thousand {
-    () => {
-        tens!(hundred);
-    };
-}
+#[path = "support/generate.rs"]
+#[macro_use]
+mod generate;
 
 /// 10 x 10 x 10 modules of 10 functions.
 mod generated {
