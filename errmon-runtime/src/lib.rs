@@ -11,11 +11,13 @@
 #[cfg(feature = "exporter")]
 mod config;
 pub mod context;
-#[cfg(feature = "server")]
-mod endpoint;
+#[cfg(feature = "endpoint")]
+pub mod endpoint;
 pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
+#[cfg(feature = "exporter")]
+pub mod http;
 #[cfg(feature = "exporter")]
 mod install;
 pub mod log;
@@ -31,7 +33,7 @@ pub use errors::kind::ErrorKind;
 
 #[cfg(feature = "exporter")]
 pub use config::{
-    Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, MetricMatch, Settings,
+    Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, HttpNaming, MetricMatch, Settings,
 };
 #[cfg(feature = "exporter")]
 pub use install::InstallError;

@@ -1,7 +1,7 @@
 //! `ERRMON_*` environment variables over a [`Config`]: each a value of the builder, a bad one an
 //! error naming the variable and the value.
 
-use super::{Config, ConfigError, Secret};
+use super::{Config, ConfigError, HttpNaming, Secret};
 
 impl Config {
     /// Applies the variables `var` finds; [`Config::from_env`] reads the process's.
@@ -47,6 +47,17 @@ impl Config {
                 other => {
                     return Err(ConfigError::new(format!(
                         "ERRMON_CAPTURE_FACADE: `{other}` is neither `true` nor `false`"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = var("ERRMON_HTTP_NAMING") {
+            self.http_naming = match v.trim() {
+                "errmon" => HttpNaming::Errmon,
+                "opentelemetry" | "otel" => HttpNaming::OpenTelemetry,
+                other => {
+                    return Err(ConfigError::new(format!(
+                        "ERRMON_HTTP_NAMING: `{other}` is neither `errmon` nor `opentelemetry`"
                     )));
                 }
             };

@@ -57,6 +57,25 @@ pub struct Config {
     facade_buckets: Vec<(MetricMatch, Vec<f64>)>,
     errors: Option<crate::errors::ErrorSettings>,
     logs: crate::log::LogSettings,
+    http_naming: HttpNaming,
+}
+
+/// The names of the HTTP families (see [`crate::http`]), chosen with [`Config::http_naming`]
+/// or `ERRMON_HTTP_NAMING` (`errmon` or `opentelemetry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpNaming {
+    /// `errmon_http_requests_total{method, route, status}`,
+    /// `errmon_http_request_duration_seconds{method, route, status}` and
+    /// `errmon_http_requests_in_flight{method, route}`.
+    #[default]
+    Errmon,
+    /// OpenTelemetry's HTTP server conventions as Prometheus spells them:
+    /// `http_server_request_duration_seconds{http_request_method, http_route,
+    /// http_response_status_code, error_type}` (its `_count` is the request count; a
+    /// cancelled request has no status code and `error_type="cancelled"`, a `5xx` has its code
+    /// as `error_type`) and `http_server_active_requests{http_request_method, http_route}`.
+    OpenTelemetry,
 }
 
 /// A secret that `Debug` does not show, so printing a `Config` does not leak it.
@@ -80,6 +99,7 @@ impl Default for Config {
             facade_buckets: Vec::new(),
             errors: None,
             logs: crate::log::LogSettings::default(),
+            http_naming: HttpNaming::Errmon,
         }
     }
 }
@@ -143,13 +163,13 @@ pub struct Settings {
     /// Bucket bounds of facade histograms, by name; the duration default included.
     pub(crate) facade_buckets: Vec<(MetricMatch, Vec<f64>)>,
     pub(crate) capture_facade: bool,
-    #[cfg(feature = "server")]
+    #[cfg(feature = "endpoint")]
     pub(crate) bearer_token: Option<Secret>,
     #[cfg(feature = "server")]
     pub(crate) listen: String,
     /// Error tracking's settings, applied when installing; `None` keeps the current ones.
     #[cfg_attr(
-        not(feature = "server"),
+        not(feature = "endpoint"),
         allow(dead_code, reason = "applied by install()")
     )]
     pub(crate) errors: Option<crate::errors::ErrorSettings>,
@@ -159,6 +179,7 @@ pub struct Settings {
         allow(dead_code, reason = "applied by install()")
     )]
     pub(crate) logs: crate::log::LogSettings,
+    pub(crate) http_naming: HttpNaming,
 }
 
 impl Config {
@@ -168,6 +189,7 @@ impl Config {
     /// - `ERRMON_LABELS`: constant labels, comma-separated (`service=api,region=eu`);
     /// - `ERRMON_CAPTURE_FACADE`: `true` or `false`, see [`Config::capture_facade`];
     /// - `ERRMON_BEARER_TOKEN`: see [`Config::bearer_token`];
+    /// - `ERRMON_HTTP_NAMING`: `errmon` or `opentelemetry`, see [`Config::http_naming`];
     /// - `ERRMON_BACKTRACE`: `1` or `0`, see [`ErrorSettings::backtraces`](crate::errors::ErrorSettings::backtraces);
     /// - `ERRMON_LOG`, `ERRMON_LOG_LEVEL` (else `RUST_LOG`), `ERRMON_LOG_FORMAT`: see
     ///   [`LogSettings::apply_env`](crate::log::LogSettings::apply_env).
@@ -209,6 +231,27 @@ impl Config {
     #[must_use = "a builder method returns the changed Config; use it (chain `.install()`)"]
     pub fn errors(mut self, settings: crate::errors::ErrorSettings) -> Self {
         self.errors = Some(settings);
+        self
+    }
+
+    /// The names and labels of the HTTP families that `errmon-tower` (or any caller of
+    /// [`crate::http`]) records into; errmon's own by default.
+    ///
+    /// ```
+    /// use errmon_runtime::{Config, HttpNaming, http::{Exchange, Method}};
+    ///
+    /// Exchange::start(Method::Get, Some("/doc/naming")).finish(200);
+    /// let text = errmon_runtime::export::render_prometheus(
+    ///     &Config::default().http_naming(HttpNaming::OpenTelemetry),
+    /// )?;
+    /// assert!(text.contains(
+    ///     r#"http_server_request_duration_seconds_count{http_request_method="GET",http_route="/doc/naming",http_response_status_code="200"} 1"#
+    /// ));
+    /// # Ok::<(), errmon_runtime::ConfigError>(())
+    /// ```
+    #[must_use = "a builder method returns the changed Config; use it (chain `.install()`)"]
+    pub fn http_naming(mut self, naming: HttpNaming) -> Self {
+        self.http_naming = naming;
         self
     }
 
@@ -331,12 +374,13 @@ impl Config {
             const_labels: self.const_labels.clone(),
             facade_buckets,
             capture_facade: self.capture_facade,
-            #[cfg(feature = "server")]
+            #[cfg(feature = "endpoint")]
             bearer_token: self.bearer_token.clone(),
             #[cfg(feature = "server")]
             listen: self.listen.clone(),
             errors: self.errors.clone(),
             logs: self.logs.clone(),
+            http_naming: self.http_naming,
         })
     }
 
@@ -503,6 +547,17 @@ mod tests {
             .apply_env(env(&[("ERRMON_CAPTURE_FACADE", "yes")]))
             .unwrap_err();
         assert!(e.to_string().contains("`yes`"), "{e}");
+        let e = Config::default()
+            .apply_env(env(&[("ERRMON_HTTP_NAMING", "prometheus")]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ERRMON_HTTP_NAMING: `prometheus` is neither `errmon` nor `opentelemetry`"
+        );
+        let c = Config::default()
+            .apply_env(env(&[("ERRMON_HTTP_NAMING", "opentelemetry")]))
+            .unwrap();
+        assert_eq!(c.http_naming, HttpNaming::OpenTelemetry);
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Request context: a request id, a user id and a few string fields that every error report
 //! made while the context is current carries.
 //!
+//! The user id may also be set once after the context is made, by code running inside it
+//! ([`set_user_id`]): an authentication layer inside the layer that made the request's
+//! context knows the user only once it has checked the credentials.
+//!
 //! A context is current for a closure ([`Context::scope`]) or for a future
 //! ([`Context::wrap`]): a wrapped future sets its context before every poll and restores the
 //! previous one after, so it follows the future across threads of a work-stealing runtime and
@@ -40,7 +44,7 @@ mod id;
 use std::cell::Cell;
 use std::fmt;
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use future::WithContext;
 pub use id::{MAX_REQUEST_ID, is_valid_request_id, new_request_id};
@@ -60,7 +64,9 @@ pub struct Context(Arc<Inner>);
 struct Inner {
     request_id: String,
     generated: bool,
-    user_id: Option<String>,
+    /// Set by [`Context::with_user_id`] while building, or once later through
+    /// [`Context::set_user_id`], which every holder of the context then sees.
+    user_id: OnceLock<String>,
     fields: Vec<(String, String)>,
 }
 
@@ -97,7 +103,7 @@ impl Context {
         Context(Arc::new(Inner {
             request_id: new_request_id(),
             generated: true,
-            user_id: None,
+            user_id: OnceLock::new(),
             fields: Vec::new(),
         }))
     }
@@ -109,7 +115,7 @@ impl Context {
             Some(id) if is_valid_request_id(id) => Context(Arc::new(Inner {
                 request_id: id.to_owned(),
                 generated: false,
-                user_id: None,
+                user_id: OnceLock::new(),
                 fields: Vec::new(),
             })),
             _ => Self::new(),
@@ -119,8 +125,29 @@ impl Context {
     /// Sets the user id (at most [`MAX_FIELD_VALUE`] bytes are kept).
     #[must_use = "returns the changed context"]
     pub fn with_user_id(mut self, user: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.0).user_id = Some(truncated(user.into(), MAX_FIELD_VALUE));
+        Arc::make_mut(&mut self.0).user_id =
+            OnceLock::from(truncated(user.into(), MAX_FIELD_VALUE));
         self
+    }
+
+    /// Sets the user id of this context, shared with every clone of it (the request's layer,
+    /// futures bound to it), if none is set yet; `false` if one was. For the code that learns
+    /// the user after the context was made: an authentication layer, a handler.
+    ///
+    /// ```
+    /// use errmon_runtime::context::Context;
+    ///
+    /// let ctx = Context::from_request_id(Some("req-7"));
+    /// let seen_by_the_layer = ctx.clone();
+    /// assert!(ctx.set_user_id("ada"));
+    /// assert!(!ctx.set_user_id("eve"));
+    /// assert_eq!(seen_by_the_layer.user_id(), Some("ada"));
+    /// ```
+    pub fn set_user_id(&self, user: impl Into<String>) -> bool {
+        self.0
+            .user_id
+            .set(truncated(user.into(), MAX_FIELD_VALUE))
+            .is_ok()
     }
 
     /// Adds a field; a field of the same name is replaced. At most [`MAX_FIELDS`] are kept,
@@ -150,7 +177,7 @@ impl Context {
 
     /// The user id, if set.
     pub fn user_id(&self) -> Option<&str> {
-        self.0.user_id.as_deref()
+        self.0.user_id.get().map(String::as_str)
     }
 
     /// The fields, in the order they were added.
@@ -226,6 +253,21 @@ pub fn current() -> Option<Context> {
         Arc::increment_strong_count(p);
         Some(Context(Arc::from_raw(p)))
     }
+}
+
+/// Sets the user id of the context current here (see [`Context::set_user_id`]); `false`
+/// when there is no context or it has a user id already.
+///
+/// ```
+/// use errmon_runtime::context::{self, Context};
+///
+/// let ctx = Context::from_request_id(Some("req-8"));
+/// ctx.scope(|| assert!(context::set_user_id("ada")));
+/// assert_eq!(ctx.user_id(), Some("ada"));
+/// assert!(!context::set_user_id("nobody"), "no context is current here");
+/// ```
+pub fn set_user_id(user: impl Into<String>) -> bool {
+    current().is_some_and(|c| c.set_user_id(user))
 }
 
 /// `fut` wrapped with the context current here (or with none, so that it does not see the

@@ -1,11 +1,26 @@
-//! The HTTP surface of errmon, apart from any transport: a [`Request`] model, a [`Response`]
-//! model, and one routing table ([`Routes`]) that decides authentication, `404`, `405` and
-//! `HEAD` for every route. The embedded server (`crate::server`) maps hyper's requests onto
-//! this model; a framework adapter can mount the same table, so the bytes of a body are the
-//! same whoever serves them.
+//! errmon's HTTP surface apart from any transport: a [`Request`] model, a [`Response`] model,
+//! and one routing table that decides authentication, `404`, `405` and `HEAD` for every
+//! route. The embedded server maps hyper's requests onto this model; a framework adapter
+//! (`errmon-tower`, or an application's own router) answers with an [`Endpoint`], so the
+//! bytes of every answer are the same whoever serves them.
 //!
-//! A new route is one entry of [`Routes::standard`]: its path, its methods, whether it needs
-//! the bearer token, and a handler from the request and the shared [`State`] to a response.
+//! ```
+//! use errmon_runtime::endpoint::Request;
+//!
+//! let endpoint = errmon_runtime::Config::default().endpoint()?;
+//! let r = endpoint.answer(&Request::new("GET", "/metrics", None));
+//! assert_eq!(r.status(), 200);
+//! assert_eq!(r.header("content-type"), Some(errmon_runtime::export::CONTENT_TYPE));
+//! assert_eq!(endpoint.answer(&Request::new("GET", "/nowhere", None)).status(), 404);
+//! # Ok::<(), errmon_runtime::InstallError>(())
+//! ```
+//!
+//! [`Endpoint::answer`] renders on the calling thread, which for `/metrics` of a large
+//! registry takes milliseconds (22 ms at 10,000 functions): an async server calls it from a
+//! blocking pool (`tokio::task::spawn_blocking`), as the embedded server and `errmon-tower` do.
+//!
+//! A new route is one entry of `Routes::standard`: its path, its methods, whether it needs
+//! the bearer token, and a handler from the request and the shared state to a response.
 
 mod auth;
 mod errors;
@@ -15,11 +30,60 @@ mod response;
 mod routes;
 
 pub(crate) use metrics::Scrapes;
-pub(crate) use request::{Method, Request};
-pub(crate) use response::Response;
+pub(crate) use request::Method;
+pub use request::Request;
+pub use response::Response;
 pub(crate) use routes::Routes;
 
+use std::sync::Arc;
+
 use crate::export::Renderer;
+
+/// errmon's routes (`/metrics`, `/errors`, `/` and those to come) with their state: the
+/// renderer behind its scrape cache and the bearer token. Cheap to clone; clones share the
+/// cache, so concurrent scrapes through any of them render once.
+///
+/// Made by [`Config::endpoint`](crate::Config::endpoint) (without the embedded server) or
+/// [`InstallGuard::endpoint`](crate::InstallGuard::endpoint) (the running server's own).
+#[derive(Clone)]
+pub struct Endpoint {
+    routes: Arc<Routes>,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("routes", &self.routes)
+            .field("token", &self.state.token.is_some())
+            .finish()
+    }
+}
+
+impl Endpoint {
+    pub(crate) fn new(routes: Routes, state: State) -> Self {
+        Endpoint {
+            routes: Arc::new(routes),
+            state: Arc::new(state),
+        }
+    }
+
+    #[cfg(feature = "server")]
+    pub(crate) fn parts(&self) -> (Routes, Arc<State>) {
+        (Routes::clone(&self.routes), Arc::clone(&self.state))
+    }
+
+    pub(crate) fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// The answer to `req`, exactly as the embedded server gives it: authentication first
+    /// (`401`), then `404` for an unknown path, `405` with `Allow` for another method, `GET`'s
+    /// head without its body for `HEAD`. Blocks while `/metrics` renders.
+    pub fn answer(&self, req: &Request) -> Response {
+        self.routes.answer(req, &self.state)
+    }
+}
 
 /// What every handler may read: the renderer of `/metrics` (behind the scrape cache) and the
 /// bearer token, if one is configured.

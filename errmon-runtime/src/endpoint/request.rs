@@ -24,15 +24,23 @@ impl Method {
 /// One request, as any transport hands it over: the target's path and query apart (an
 /// absolute-form target, `GET http://host/metrics`, gives the same path as `GET /metrics`),
 /// and the headers that matter, raw.
+///
+/// ```
+/// use errmon_runtime::endpoint::Request;
+///
+/// let req = Request::new("GET", "/errors", Some("limit=5"))
+///     .header("authorization", b"Bearer s3cret")
+///     .header("accept-encoding", b"gzip");
+/// # let _ = req;
+/// ```
 #[derive(Clone, Debug)]
-pub(crate) struct Request {
+pub struct Request {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Option<String>,
     pub(crate) authorization: Option<Vec<u8>>,
     pub(crate) accept_encoding: Option<Vec<u8>>,
     /// `Host`, or the authority of an absolute-form target.
-    #[expect(dead_code, reason = "no route reads it yet; `/dashboard` links will")]
     pub(crate) host: Option<Vec<u8>>,
     /// When the transport had the request's head: answers reflect the totals as of then or
     /// later, however long the request waited for a thread.
@@ -40,6 +48,37 @@ pub(crate) struct Request {
 }
 
 impl Request {
+    /// A request of `method` (case-sensitive: `get` is not `GET`) for `path` with `query`
+    /// (without its `?`), received now, without headers.
+    pub fn new(method: &str, path: &str, query: Option<&str>) -> Self {
+        Request {
+            method: Method::parse(method),
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            authorization: None,
+            accept_encoding: None,
+            host: None,
+            received: Instant::now(),
+        }
+    }
+
+    /// Adds a header, if it is one errmon reads (`authorization`, `accept-encoding`, `host`;
+    /// names compare case-insensitively); others are ignored.
+    #[must_use = "returns the changed request"]
+    pub fn header(mut self, name: &str, value: &[u8]) -> Self {
+        let slot = if name.eq_ignore_ascii_case("authorization") {
+            &mut self.authorization
+        } else if name.eq_ignore_ascii_case("accept-encoding") {
+            &mut self.accept_encoding
+        } else if name.eq_ignore_ascii_case("host") {
+            &mut self.host
+        } else {
+            return self;
+        };
+        *slot = Some(value.to_vec());
+        self
+    }
+
     /// A `GET` of `target` (`/path?query`) without headers; add them with the fields.
     #[cfg(test)]
     pub(crate) fn get(target: &str) -> Self {

@@ -8,10 +8,10 @@ use bytes::Bytes;
 pub(crate) type Body = Bytes;
 
 /// One response, before any transport writes it. `Content-Length` is the transport's to add,
-/// from `body`, except for `HEAD`, whose [`Response::content_length`] says what `GET` would
+/// from the body, except for `HEAD`, whose [`Response::content_length`] says what `GET` would
 /// have sent.
 #[derive(Clone, Debug)]
-pub(crate) struct Response {
+pub struct Response {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(&'static str, Cow<'static, str>)>,
     pub(crate) body: Body,
@@ -47,9 +47,34 @@ impl Response {
         self
     }
 
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers, names in lowercase, in order; `Content-Length` is not among them.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.headers.iter().map(|(k, v)| (*k, v.as_ref()))
+    }
+
+    /// The body: shared, not copied, with the scrapes that got the same rendering.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, taken.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// For the answer to `HEAD`: the `Content-Length` that `GET` would have sent (the body is
+    /// empty). `None` otherwise: the body's length is the `Content-Length`.
+    pub fn content_length(&self) -> Option<usize> {
+        self.content_length
+    }
+
     /// The first header called `name` (lowercase).
-    #[cfg(test)]
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| *k == name)

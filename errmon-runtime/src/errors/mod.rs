@@ -76,6 +76,8 @@ pub use snapshot::{
 };
 
 pub(crate) use panic::unwound;
+#[cfg(feature = "exporter")]
+pub(crate) use panic::unwound_with;
 
 use crate::private::Failure;
 use crate::registry::Site;
@@ -142,6 +144,29 @@ pub(crate) fn exhausted(
         fields: &[],
         duration_ns: None,
         retry_attempt: Some(attempt),
+        panic: None,
+    });
+}
+
+/// A `5xx` answer to an HTTP request (`crate::http`), counted under `site` with `kind`.
+#[cfg(feature = "exporter")]
+pub(crate) fn http_status(
+    site: &'static Site,
+    kind: &'static str,
+    message: &dyn Display,
+    fields: &[(&'static str, &dyn Display)],
+    duration_ns: u64,
+) {
+    tracker::record(Event {
+        site: Some(site),
+        type_name: "http::StatusCode",
+        kind,
+        severity: Severity::Error,
+        what: What::Error,
+        error: ErrorRef::Display(message),
+        fields,
+        duration_ns: Some(duration_ns),
+        retry_attempt: None,
         panic: None,
     });
 }

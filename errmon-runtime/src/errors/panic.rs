@@ -129,6 +129,16 @@ fn note(info: &std::panic::PanicHookInfo<'_>) {
 /// A `#[monitored]` call of `site` that started at the raw reading `start` unwound after
 /// `duration_ns`: reports the panic, unless an inner instrumented function did.
 pub(crate) fn unwound(site: &'static Site, start: u64, duration_ns: u64) {
+    unwound_with(site, start, duration_ns, &[]);
+}
+
+/// [`unwound`], with fields of the caller's for the report.
+pub(crate) fn unwound_with(
+    site: &'static Site,
+    start: u64,
+    duration_ns: u64,
+    fields: &[(&'static str, &dyn std::fmt::Display)],
+) {
     let thread = thread_index();
     let details = {
         let mut notes = NOTES.lock().unwrap_or_else(|p| p.into_inner());
@@ -155,7 +165,7 @@ pub(crate) fn unwound(site: &'static Site, start: u64, duration_ns: u64) {
         severity: Severity::Critical,
         what: What::Panic,
         error: ErrorRef::Display(&message),
-        fields: &[],
+        fields,
         duration_ns: Some(duration_ns),
         retry_attempt: None,
         panic: details,

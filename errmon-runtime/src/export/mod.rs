@@ -10,6 +10,7 @@
 
 pub mod bridge;
 pub(crate) mod facade;
+mod http;
 mod layout;
 pub(crate) mod model;
 mod prometheus;
@@ -116,6 +117,13 @@ impl Renderer {
         };
         prometheus::render(buf, &model, &self.settings.buckets, &mut counted);
         drop(model);
+        http::render(
+            buf,
+            self.settings.http_naming,
+            &self.settings.buckets,
+            consts,
+            &mut counted,
+        );
         if let Some(h) = &self.facade {
             buf.push_str(&h.render());
         }
@@ -124,7 +132,7 @@ impl Renderer {
             .store(flushed + buf.len(), Ordering::Relaxed);
     }
 
-    #[cfg(feature = "server")]
+    #[cfg(feature = "endpoint")]
     pub(crate) fn facade(&self) -> Option<&PrometheusHandle> {
         self.facade.as_ref()
     }

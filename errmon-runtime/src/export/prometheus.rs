@@ -89,7 +89,7 @@ fn label_text(out: &mut String, group: &Group, extra: Extra<'_>) {
 }
 
 /// The pieces, then the number, then a newline.
-fn line(out: &mut String, pieces: &[&str], n: u64) {
+pub(super) fn line(out: &mut String, pieces: &[&str], n: u64) {
     pieces.iter().for_each(|p| out.push_str(p));
     push_u64(out, n);
     out.push('\n');
@@ -110,7 +110,7 @@ fn push_u64(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
-fn render_durations(
+pub(super) fn render_durations(
     out: &mut String,
     name: &str,
     labels: &str,

@@ -2,12 +2,11 @@
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::InstallError;
 use crate::config::{Config, ConfigError, Settings};
-use crate::endpoint::{Routes, State};
+use crate::endpoint::{Endpoint, Routes, State};
 use crate::export::{Renderer, facade};
 use crate::server::{self, Server};
 
@@ -55,16 +54,18 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     crate::errors::install_panic_hook();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
-    let state = State::new(Renderer::with_facade(settings, facade), token);
-    let server =
-        server::serve(listener, Routes::standard(), Arc::new(state)).map_err(|source| {
-            InstallError::Bind {
-                addr: listen,
-                source,
-            }
-        })?;
+    let endpoint = Endpoint::new(
+        Routes::standard(),
+        State::new(Renderer::with_facade(settings, facade), token),
+    );
+    let (routes, state) = endpoint.parts();
+    let server = server::serve(listener, routes, state).map_err(|source| InstallError::Bind {
+        addr: listen,
+        source,
+    })?;
     Ok(InstallGuard {
         server: Some(server),
+        endpoint,
         pid: std::process::id(),
         #[cfg(feature = "logs")]
         logs,
@@ -101,6 +102,7 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
 #[must_use = "the endpoint stops when the guard is dropped"]
 pub struct InstallGuard {
     server: Option<Server>,
+    endpoint: Endpoint,
     /// The process that started the server, the only one where its threads run.
     pid: u32,
     /// Flushes the default subscriber's lines when the guard is dropped.
@@ -119,6 +121,22 @@ impl InstallGuard {
     /// `http://<addr>/metrics`, ready to print or to put in a scrape config.
     pub fn metrics_url(&self) -> String {
         format!("http://{}/metrics", self.local_addr())
+    }
+
+    /// The running server's routes and state, to answer the same requests elsewhere too (an
+    /// application's own router, through `errmon-tower`): the same bytes, the same token, the
+    /// same scrape cache.
+    ///
+    /// ```no_run
+    /// use errmon_runtime::endpoint::Request;
+    ///
+    /// let guard = errmon_runtime::install()?;
+    /// let r = guard.endpoint().answer(&Request::new("GET", "/errors", None));
+    /// assert_eq!(r.status(), 200);
+    /// # Ok::<(), errmon_runtime::InstallError>(())
+    /// ```
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint.clone()
     }
 }
 
