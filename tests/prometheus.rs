@@ -9,7 +9,6 @@
 mod support;
 
 use std::fs;
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,32 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use errmon_runtime::{Config, ErrorKind, InstallGuard, count_calls, monitored, retry, timed};
-use support::{get, scrape, which};
-
-/// The tool's path, or `None` after printing why the test is skipped.
-///
-/// The notice is written to the process's stderr directly: libtest captures what `eprintln!`
-/// prints and shows it only for failing tests, so a skip reported that way would never be
-/// seen. A direct write is not captured, and shows in `cargo test`'s output.
-fn tool(name: &str) -> Option<PathBuf> {
-    if let Some(path) = which(name) {
-        return Some(path);
-    }
-    let missing = format!("{name} not found (install Debian's prometheus package)");
-    if std::env::var("ERRMON_REQUIRE_PROMETHEUS").as_deref() == Ok("1") {
-        panic!("{missing}, and ERRMON_REQUIRE_PROMETHEUS=1 requires it");
-    }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a Prometheus test")
-        .to_owned();
-    let notice = format!(
-        "note: {test} SKIPPED, passing without checking anything: {missing}; \
-         ERRMON_REQUIRE_PROMETHEUS=1 turns this into a failure\n"
-    );
-    let _ = std::io::stderr().write_all(notice.as_bytes());
-    None
-}
+use support::{get, promtool_check, scrape, tool};
 
 #[derive(Debug, ErrorKind)]
 enum JobError {
@@ -116,30 +90,9 @@ fn promtool_finds_no_problem_in_a_scrape() {
         body.contains("itest_job_duration_seconds_bucket"),
         "the scrape includes facade metrics: {body}"
     );
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run promtool");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(body.as_bytes())
-        .expect("write to promtool");
-    let out = child.wait_with_output().expect("promtool output");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && report.is_empty(),
-        "promtool check metrics: {}\n{report}\non:\n{body}",
-        out.status
-    );
+    if let Err(report) = promtool_check(&promtool, &body) {
+        panic!("promtool check metrics: {report}\non:\n{body}");
+    }
 }
 
 /// A Prometheus server in a temporary directory, killed and cleaned up when dropped.

@@ -150,6 +150,63 @@ pub fn which(name: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The tool's path, or `None` after printing why the test is skipped: tools of Debian's
+/// `prometheus` package, which CI installs and requires with `ERRMON_REQUIRE_PROMETHEUS=1`.
+///
+/// The notice is written to the process's stderr directly: libtest captures what `eprintln!`
+/// prints and shows it only for failing tests, so a skip reported that way would never be
+/// seen. A direct write is not captured, and shows in `cargo test`'s output.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    if let Some(path) = which(name) {
+        return Some(path);
+    }
+    let missing = format!("{name} not found (install Debian's prometheus package)");
+    if std::env::var("ERRMON_REQUIRE_PROMETHEUS").as_deref() == Ok("1") {
+        panic!("{missing}, and ERRMON_REQUIRE_PROMETHEUS=1 requires it");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a Prometheus test")
+        .to_owned();
+    let notice = format!(
+        "note: {test} SKIPPED, passing without checking anything: {missing}; \
+         ERRMON_REQUIRE_PROMETHEUS=1 turns this into a failure\n"
+    );
+    let _ = io::stderr().write_all(notice.as_bytes());
+    None
+}
+
+/// `promtool check metrics` on `body`: `Err` with what it printed, unless it found nothing.
+pub fn promtool_check(promtool: &std::path::Path, body: &str) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("run promtool: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("promtool's stdin")?
+        .write_all(body.as_bytes())
+        .map_err(|e| format!("write to promtool: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("promtool output: {e}"))?;
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() && report.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\n{report}", out.status))
+    }
+}
+
 /// Facade metrics of a known workload: a counter, a gauge and a histogram, each described.
 /// Call it once errmon's recorder is installed; before, the facade drops what it is given.
 pub fn facade_workload() {

@@ -105,7 +105,7 @@ fn note(info: &std::panic::PanicHookInfo<'_>) {
         context: crate::context::current(),
         unix_ms: tracker::now_ms(&settings),
     };
-    let Ok(mut notes) = NOTES.try_lock() else {
+    let Some(mut notes) = try_lock_briefly(&NOTES) else {
         BUSY.fetch_add(1, Relaxed);
         return;
     };
@@ -124,6 +124,22 @@ fn note(info: &std::panic::PanicHookInfo<'_>) {
     } else {
         BUSY.fetch_add(1, Relaxed);
     }
+}
+
+/// The lock, if it comes free within a few dozen tries: readers of the errors (a scrape of
+/// `/errors`) hold it for microseconds, and a panic that happens meanwhile should not lose its
+/// message for that. Never waits in the kernel, so a hook that runs while this thread or a
+/// stopped one holds the lock gives up instead of hanging.
+fn try_lock_briefly<T>(lock: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    for attempt in 0..64 {
+        match lock.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if attempt < 16 => std::hint::spin_loop(),
+            Err(std::sync::TryLockError::WouldBlock) => std::thread::yield_now(),
+        }
+    }
+    None
 }
 
 /// A `#[monitored]` call of `site` that started at the raw reading `start` unwound after
