@@ -2,6 +2,8 @@
 //! lookups in Prometheus text. Each test file uses a different subset of them.
 #![allow(dead_code)]
 
+pub mod prometheus;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
