@@ -1,0 +1,154 @@
+//! errmon's endpoints mounted in an axum router answer byte for byte as the embedded server
+//! does: the same statuses, headers and bodies for every route, method and token.
+//!
+//! A test binary of its own: nothing else records while the two are compared.
+
+#[path = "../../tests/support/mod.rs"]
+#[allow(unreachable_pub)]
+mod support;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use errmon_runtime::Config;
+use errmon_runtime::log::{LogSettings, Output};
+use errmon_tower::Endpoints;
+use support::{Response, send_raw};
+
+#[errmon_runtime::monitored]
+fn lookup(id: u32) -> Result<u32, std::io::Error> {
+    if id % 2 == 0 {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no order {id}"),
+        ))
+    } else {
+        Ok(id)
+    }
+}
+
+fn serve(app: Router, runtime: &tokio::runtime::Runtime) -> SocketAddr {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+fn send(addr: SocketAddr, method: &str, path: &str, headers: &str) -> Response {
+    send_raw(
+        addr,
+        format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{headers}\r\n")
+            .as_bytes(),
+    )
+    .expect("request")
+}
+
+/// What must be the same of an answer: its status, the headers errmon sets, its body.
+type Comparable = (u16, Vec<(String, Option<String>)>, Vec<u8>);
+
+/// The parts of `r` that must match. `generated_at` of `/errors` is the time of the answer,
+/// so it is left out.
+fn comparable(r: &Response) -> Comparable {
+    let headers = [
+        "content-type",
+        "content-encoding",
+        "content-length",
+        "vary",
+        "allow",
+        "www-authenticate",
+        "cache-control",
+    ]
+    .iter()
+    .map(|h| (h.to_string(), r.header(h).map(str::to_owned)))
+    .collect();
+    let mut body = r.body.clone();
+    if let Some(at) = body.windows(16).position(|w| w == b"\"generated_at\":\"") {
+        let start = at + 16;
+        body.splice(start..start + 24, std::iter::empty());
+    }
+    (r.status, headers, body)
+}
+
+#[test]
+fn mounted_endpoints_answer_byte_for_byte_as_the_embedded_server() {
+    for id in 0..6 {
+        let _ = lookup(id);
+    }
+    let config = || {
+        Config::default()
+            .listen("127.0.0.1:0")
+            .bearer_token("s3cret")
+            .logs(LogSettings::default().output(Output::Off))
+    };
+    let guard = config().install().expect("install");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // The running server's own endpoint, and one made without a server.
+    let shared = serve(
+        Router::new().nest_service("/errmon", Endpoints::new(guard.endpoint())),
+        &runtime,
+    );
+    let separate = serve(
+        Router::new().nest_service(
+            "/errmon",
+            Endpoints::new(config().endpoint().expect("endpoint")),
+        ),
+        &runtime,
+    );
+    let token = "authorization: Bearer s3cret\r\n";
+    let cases = [
+        ("GET", "/metrics", token.to_owned()),
+        (
+            "GET",
+            "/metrics",
+            format!("{token}accept-encoding: gzip\r\n"),
+        ),
+        ("HEAD", "/metrics", token.to_owned()),
+        ("GET", "/", token.to_owned()),
+        ("GET", "/errors?limit=3", token.to_owned()),
+        ("GET", "/errors?limit=lots", token.to_owned()),
+        ("GET", "/metrics", String::new()),
+        (
+            "GET",
+            "/metrics",
+            "authorization: Bearer wrong\r\n".to_owned(),
+        ),
+        ("GET", "/nowhere", token.to_owned()),
+        ("GET", "/nowhere", String::new()),
+        ("POST", "/metrics", token.to_owned()),
+    ];
+    let mut statuses = Vec::new();
+    for (method, path, headers) in &cases {
+        let embedded = send(guard.local_addr(), method, path, headers);
+        let mounted = format!("/errmon{path}");
+        for addr in [shared, separate] {
+            let other = send(addr, method, &mounted, headers);
+            assert_eq!(
+                comparable(&other),
+                comparable(&embedded),
+                "{method} {path} {headers:?}\nmounted: {}\nembedded: {}",
+                other.head,
+                embedded.head
+            );
+        }
+        statuses.push(embedded.status);
+        if (*method, *path, headers.as_str()) == ("GET", "/metrics", token) {
+            assert!(
+                embedded
+                    .text()
+                    .contains(r#"errmon_calls_total{function="lookup""#),
+                "{}",
+                embedded.text()
+            );
+        }
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 200, 400, 401, 401, 404, 401, 405]
+    );
+}
