@@ -43,6 +43,7 @@ mod method;
 pub(crate) mod table;
 
 use std::fmt::Display;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 pub use method::Method;
@@ -69,18 +70,22 @@ static SITE: crate::private::Site = crate::private::Site::new(crate::private::Me
 
 /// One request being served: counted in flight from [`Exchange::start`], and recorded with
 /// its status and duration by [`Exchange::finish`], or as `cancelled` when dropped before.
-#[derive(Debug)]
 #[must_use = "a dropped exchange is recorded as cancelled; call `finish` with the status"]
 pub struct Exchange {
     route: &'static Route,
+    series: &'static Series,
     method: Method,
     start: u64,
     finished: bool,
 }
 
-impl std::fmt::Debug for Route {
+impl std::fmt::Debug for Exchange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
+        f.debug_struct("Exchange")
+            .field("method", &self.method)
+            .field("route", &self.route.name)
+            .field("elapsed", &self.elapsed())
+            .finish()
     }
 }
 
@@ -90,12 +95,11 @@ impl Exchange {
     /// distinct value is a series, up to [`MAX_ROUTES`].
     pub fn start(method: Method, route: Option<&str>) -> Exchange {
         let route = table::route(route);
-        route
-            .series(method)
-            .in_flight
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let series = route.series(method);
+        series.in_flight.fetch_add(1, Relaxed);
         Exchange {
             route,
+            series,
             method,
             start: clock::raw(),
             finished: false,
@@ -117,10 +121,6 @@ impl Exchange {
         Duration::from_nanos(clock::elapsed_ns(self.start))
     }
 
-    fn series(&self) -> &'static Series {
-        self.route.series(self.method)
-    }
-
     /// Records the request as answered with `status` (`100..=999`), taking its duration now.
     pub fn finish(mut self, status: u16) {
         self.finished = true;
@@ -140,11 +140,8 @@ impl Exchange {
     }
 
     fn record(&self, code: u16) {
-        let series = self.series();
-        series
-            .in_flight
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        series.record(code, clock::elapsed_ns(self.start));
+        self.series.in_flight.fetch_sub(1, Relaxed);
+        self.series.record(code, clock::elapsed_ns(self.start));
     }
 
     /// Makes an error report of a `5xx` answer (nothing for another status), with the request

@@ -1,7 +1,7 @@
 //! The process-wide table of HTTP series: one entry per route, per method in it, per status
 //! answered there.
 //!
-//! A request finds its route with one hash lookup under a read lock, its method with an index
+//! A request finds its route with one hash lookup that takes no lock, its method with an index
 //! and its status with a scan of at most [`MAX_STATUSES`] atomics; nothing is allocated after a
 //! (route, method, status) is first seen, and entries are never freed (they are bounded, and a
 //! request holds `&'static` references to them). Every dimension has a cap: past
@@ -10,10 +10,8 @@
 //! A scanner that requests 100,000 random paths of an application adds no series: the paths
 //! never reach the table, only the route templates that matched (or `unmatched`).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering::Relaxed};
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::Method;
 use crate::record::grid::{SLOTS, slot};
@@ -145,59 +143,73 @@ impl Route {
     }
 }
 
-/// Hashed with fixed keys: `RandomState` seeds from a thread-local, which a request served
-/// from a thread-local's destructor may no longer have. Route names are the application's
-/// templates, at most [`MAX_ROUTES`] of them, not what a client sends.
-type Fixed = BuildHasherDefault<DefaultHasher>;
+/// Slots of the route index: a power of two, more than twice [`MAX_ROUTES`], so that a probe
+/// ends after a few slots.
+const INDEX_SLOTS: usize = 2048;
+const _: () = assert!(INDEX_SLOTS.is_power_of_two() && INDEX_SLOTS > 2 * MAX_ROUTES);
 
-struct Table {
-    routes: RwLock<HashMap<&'static str, &'static Route, Fixed>>,
-    unmatched: OnceLock<&'static Route>,
-    other: OnceLock<&'static Route>,
+/// Routes by the hash of their name, open addressing with linear probing. A slot is set once
+/// and never cleared, so a lookup reads without a lock and writes nothing: requests of one
+/// route on many cores share no written cache line here. Inserting takes `INSERT`, so a
+/// route is added once.
+static INDEX: [OnceLock<&'static Route>; INDEX_SLOTS] = [const { OnceLock::new() }; INDEX_SLOTS];
+/// The number of routes in `INDEX`, held while one is added.
+static INSERT: Mutex<usize> = Mutex::new(0);
+static UNMATCHED_ROUTE: OnceLock<&'static Route> = OnceLock::new();
+static OTHER_ROUTE: OnceLock<&'static Route> = OnceLock::new();
+
+/// FNV-1a: route names are the application's templates, short, and at most [`MAX_ROUTES`] of
+/// them are ever stored, so a fast hash without a seed is enough (a seed would come from a
+/// thread-local, which a request served from a thread-local's destructor may no longer have).
+fn hash(name: &str) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as usize
 }
 
-static TABLE: Table = Table {
-    routes: RwLock::new(HashMap::with_hasher(BuildHasherDefault::new())),
-    unmatched: OnceLock::new(),
-    other: OnceLock::new(),
-};
+/// The slot of `name`, or the first free slot of its probe sequence.
+fn probe(name: &str) -> (usize, Option<&'static Route>) {
+    let mut i = hash(name) & (INDEX_SLOTS - 1);
+    loop {
+        match INDEX[i].get() {
+            None => return (i, None),
+            Some(r) if r.name == name => return (i, Some(r)),
+            Some(_) => i = (i + 1) & (INDEX_SLOTS - 1),
+        }
+    }
+}
 
 /// The entry of `route` (`None`: the request matched no route).
 pub(crate) fn route(route: Option<&str>) -> &'static Route {
     let Some(name) = route else {
-        return TABLE.unmatched.get_or_init(|| Route::new(UNMATCHED));
+        return UNMATCHED_ROUTE.get_or_init(|| Route::new(UNMATCHED));
     };
-    if let Some(r) = TABLE
-        .routes
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
-    {
+    if let (_, Some(r)) = probe(name) {
         return r;
     }
-    let mut routes = TABLE.routes.write().unwrap_or_else(PoisonError::into_inner);
-    if let Some(r) = routes.get(name) {
+    let mut count = INSERT.lock().unwrap_or_else(PoisonError::into_inner);
+    let (free, found) = probe(name);
+    if let Some(r) = found {
         return r;
     }
-    if routes.len() >= MAX_ROUTES {
-        return TABLE.other.get_or_init(|| Route::new(OTHER));
+    if *count >= MAX_ROUTES {
+        return OTHER_ROUTE.get_or_init(|| Route::new(OTHER));
     }
     let r = Route::new(Box::leak(name.into()));
-    routes.insert(r.name, r);
+    // The slot is free and only written under `INSERT`, which is held.
+    let _ = INDEX[free].set(r);
+    *count += 1;
     r
 }
 
 /// Every route seen, `unmatched` and `other` included, sorted by name.
 pub(crate) fn routes() -> Vec<&'static Route> {
-    let mut all: Vec<&'static Route> = TABLE
-        .routes
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .values()
-        .copied()
-        .collect();
-    all.extend(TABLE.unmatched.get().copied());
-    all.extend(TABLE.other.get().copied());
+    let mut all: Vec<&'static Route> = INDEX.iter().filter_map(|s| s.get().copied()).collect();
+    all.extend(UNMATCHED_ROUTE.get().copied());
+    all.extend(OTHER_ROUTE.get().copied());
     all.sort_by_key(|r| r.name);
     all
 }
@@ -220,6 +232,23 @@ mod tests {
         assert_eq!(seen.len(), MAX_STATUSES + 1);
         assert_eq!(seen[0], (200, 2));
         assert_eq!(seen[MAX_STATUSES], (OTHER_STATUS, 5));
+    }
+
+    #[test]
+    fn routes_past_the_cap_are_other_and_each_is_stored_once() {
+        // Other tests of this binary add a few routes too: stay clear of the exact cap.
+        let mine: Vec<&'static Route> = (0..MAX_ROUTES + 10)
+            .map(|i| route(Some(&format!("/cap-test/{i}"))))
+            .collect();
+        assert!(mine.iter().any(|r| r.name == OTHER));
+        assert!(mine[..MAX_ROUTES - 20].iter().all(|r| r.name != OTHER));
+        for (i, r) in mine.iter().enumerate().take(MAX_ROUTES - 20) {
+            assert!(std::ptr::eq(*r, route(Some(&format!("/cap-test/{i}")))));
+        }
+        let listed = routes();
+        let names: std::collections::HashSet<&str> = listed.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), listed.len(), "a route is listed twice");
+        assert!(listed.len() <= MAX_ROUTES + 2);
     }
 
     #[test]
