@@ -302,7 +302,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             continue;
         }
         let errors = f.errors.load(Relaxed);
-        let finished = f.site.map(|s| s.snapshot().outcomes.iter().sum::<u64>());
+        let finished = f.site.map(tracker::finished);
         by_function.push(FunctionErrors {
             function,
             module,

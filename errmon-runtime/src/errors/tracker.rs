@@ -189,17 +189,28 @@ pub(crate) fn configure(settings: ErrorSettings) {
 }
 
 /// Finished calls of a monitored site so far.
-fn finished(site: &Site) -> u64 {
+///
+/// The site of HTTP reports (`crate::http`) is never entered: its calls are the requests
+/// answered, so that its error ratio is `5xx` answers per request.
+pub(crate) fn finished(site: &Site) -> u64 {
+    #[cfg(feature = "exporter")]
+    if crate::http::is_report_site(site) {
+        return crate::http::answered();
+    }
     site.snapshot().outcomes.iter().sum()
 }
 
-/// Finished calls of every monitored site so far.
+/// Finished calls of every monitored site so far, and the HTTP requests answered: the
+/// denominator of the process's error ratio, whose errors include `5xx` answers.
 pub(crate) fn finished_everywhere() -> u64 {
-    registry::sites()
+    let calls: u64 = registry::sites()
         .into_iter()
         .filter(|s| s.meta().kind == Kind::Monitored)
         .map(finished)
-        .sum()
+        .sum();
+    #[cfg(feature = "exporter")]
+    let calls = calls + crate::http::answered();
+    calls
 }
 
 /// Counts an event, without a lock (but for the rare types of panics and exhaustions).

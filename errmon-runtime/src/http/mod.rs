@@ -68,6 +68,25 @@ static SITE: crate::private::Site = crate::private::Site::new(crate::private::Me
     labels: &[],
 });
 
+/// Whether `site` is the one HTTP reports are counted under.
+pub(crate) fn is_report_site(site: &crate::registry::Site) -> bool {
+    std::ptr::eq(site, SITE.view())
+}
+
+/// Requests answered so far (cancelled ones and those whose service failed included): the
+/// calls behind the error ratio of HTTP reports.
+pub(crate) fn answered() -> u64 {
+    let mut n = 0;
+    for route in table::routes() {
+        route.each_method(|_, series| {
+            series.each_status(|_, d| {
+                n += d.slots.iter().map(|c| c.load(Relaxed)).sum::<u64>();
+            });
+        });
+    }
+    n
+}
+
 /// One request being served: counted in flight from [`Exchange::start`], and recorded with
 /// its status and duration by [`Exchange::finish`], or as `cancelled` when dropped before.
 #[must_use = "a dropped exchange is recorded as cancelled; call `finish` with the status"]
