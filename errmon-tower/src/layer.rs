@@ -36,6 +36,7 @@ pub(crate) struct Settings {
     pub(crate) classifier: Classifier,
     pub(crate) report_server_errors: bool,
     pub(crate) catch_panics: bool,
+    pub(crate) span: bool,
 }
 
 impl Default for ErrmonLayer {
@@ -47,7 +48,8 @@ impl Default for ErrmonLayer {
 impl ErrmonLayer {
     /// The layer with its defaults: ids in `x-request-id`, routes from axum's `MatchedPath`
     /// (with the `axum` feature; without it, give a [`route_classifier`](Self::route_classifier)),
-    /// `5xx` answers reported, panics caught and answered `500`.
+    /// `5xx` answers reported, panics caught and answered `500`, each request in an
+    /// `errmon.request` span.
     pub fn new() -> Self {
         ErrmonLayer {
             config: Arc::new(Settings {
@@ -55,6 +57,7 @@ impl ErrmonLayer {
                 classifier: Classifier::default(),
                 report_server_errors: true,
                 catch_panics: true,
+                span: true,
             }),
         }
     }
@@ -70,9 +73,11 @@ impl ErrmonLayer {
         self.with(|s| s.header = name)
     }
 
-    /// Names each request's route, for services that are not axum routers (or to group
-    /// axum's routes differently): a template such as `/orders/{id}`, or `None` for a request
-    /// that matched no route. Replaces axum's `MatchedPath`.
+    /// Names the route of each request axum's `MatchedPath` does not name (all of them
+    /// without the `axum` feature, in a service that is not an axum router): a template such
+    /// as `/orders/{id}`, or `None` for a request that matched no route. Under axum, those are
+    /// the fallback's requests and those of services mounted with `nest_service` (a
+    /// `ServeDir` of static files, say), whose tail axum does not name.
     ///
     /// ```
     /// use std::borrow::Cow;
@@ -111,6 +116,18 @@ impl ErrmonLayer {
     #[must_use = "returns the changed layer"]
     pub fn catch_panics(self, on: bool) -> Self {
         self.with(|s| s.catch_panics = on)
+    }
+
+    /// Whether each request runs in a `tracing` span `errmon.request` (target `errmon`, level
+    /// `info`) with its `request_id`, and its `user_id` once
+    /// [`context::set_user_id`](errmon_runtime::context::set_user_id) sets it (on by
+    /// default): an application whose own formatter prints span fields (tracing-subscriber's
+    /// `fmt`, its JSON with `with_current_span`) then shows the request on every line.
+    /// errmon's own log layer reads the context itself and needs no span. Costs nothing when
+    /// no subscriber wants `errmon` spans at `info`.
+    #[must_use = "returns the changed layer"]
+    pub fn request_span(self, on: bool) -> Self {
+        self.with(|s| s.span = on)
     }
 }
 

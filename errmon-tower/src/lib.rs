@@ -10,9 +10,10 @@
 //! let endpoints = Endpoints::new(errmon_runtime::Config::from_env()?.endpoint()?);
 //! let app = Router::new()
 //!     .route("/orders/{id}", get(|| async { "order" }))
-//!     .nest_service("/errmon", endpoints)
-//!     // Last: the outermost layer, around every other layer and every route.
-//!     .layer(ErrmonLayer::new());
+//!     // After the routes: the outermost layer, around every other layer and every route.
+//!     .layer(ErrmonLayer::new())
+//!     // After the layer: scrapes are not counted among the application's requests.
+//!     .nest_service("/errmon", endpoints);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -29,15 +30,19 @@
 //!   is polled (on whichever worker thread) and while they are dropped: every error report and
 //!   every log line made on the way carries the request id, and the user id once the
 //!   application's authentication sets it with
-//!   [`context::set_user_id`](errmon_runtime::context::set_user_id).
+//!   [`context::set_user_id`](errmon_runtime::context::set_user_id). For the application's
+//!   own log formatter, the request runs in a `tracing` span `errmon.request` with the
+//!   `request_id` and, once set, the `user_id` ([`ErrmonLayer::request_span`]).
 //! - **RED metrics**: `errmon_http_requests_total{method, route, status}`,
 //!   `errmon_http_request_duration_seconds{method, route, status}` (errmon's duration grid,
 //!   the configured buckets) and `errmon_http_requests_in_flight{method, route}`; or
 //!   OpenTelemetry's names with
 //!   [`Config::http_naming`](errmon_runtime::Config::http_naming). `method` is one of a fixed
-//!   list (others are `_OTHER`); `route` is axum's `MatchedPath` template (feature `axum`) or
-//!   what a [classifier](ErrmonLayer::route_classifier) names, and `unmatched` when there is
-//!   none: never the raw path, so a scanner requesting 100,000 random paths adds no series.
+//!   list (others are `_OTHER`); `route` is axum's `MatchedPath` template (feature `axum`),
+//!   else what a [classifier](ErrmonLayer::route_classifier) names, and `unmatched` when
+//!   there is none: never the raw path, so a scanner requesting 100,000 random paths adds no
+//!   series. (axum names no template for the paths below a `nest_service` mount, only for
+//!   the mount point itself: a classifier can name them.)
 //!   The duration runs until the response body ends or is dropped; a request dropped before
 //!   its response (the client went away) is counted with `status="cancelled"`.
 //! - **Error reports**: a `5xx` answer becomes a report (`GET /orders/{id} answered 503
@@ -80,6 +85,10 @@
 //! ```
 //!
 //! # Endpoints on the same port
+//!
+//! Mount them after `.layer(ErrmonLayer::new())`, as above, so that Prometheus' scrapes are
+//! not counted, timed and traced as the application's own requests. Mounted before, they are
+//! (under `route="unmatched"`, since axum names no template below a `nest_service` mount).
 //!
 //! [`Endpoints`] answers exactly as the embedded server of
 //! [`install`](errmon_runtime::install) would (same routes, bearer token, bytes), made from

@@ -30,6 +30,7 @@ pub(crate) struct Classifier(pub(crate) Option<Arc<Classify>>);
 impl fmt::Debug for Classifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self.0 {
+            Some(_) if cfg!(feature = "axum") => "Classifier(axum MatchedPath, then custom)",
             Some(_) => "Classifier(custom)",
             None if cfg!(feature = "axum") => "Classifier(axum MatchedPath)",
             None => "Classifier(none: every request is unmatched)",
@@ -38,9 +39,13 @@ impl fmt::Debug for Classifier {
 }
 
 impl Classifier {
-    /// The route of a request: the user's classifier if there is one, else axum's
-    /// `MatchedPath` (with the `axum` feature), else none.
+    /// The route of a request: axum's `MatchedPath` (with the `axum` feature), else what the
+    /// user's classifier says, else none.
     pub(crate) fn route<'a, B>(&self, req: &'a http::Request<B>) -> Option<Cow<'a, str>> {
+        #[cfg(feature = "axum")]
+        if let Some(matched) = req.extensions().get::<axum::extract::MatchedPath>() {
+            return Some(Cow::Borrowed(matched.as_str()));
+        }
         if let Some(classify) = &self.0 {
             let head = RequestHead {
                 method: req.method(),
@@ -49,10 +54,6 @@ impl Classifier {
                 extensions: req.extensions(),
             };
             return classify(&head);
-        }
-        #[cfg(feature = "axum")]
-        if let Some(matched) = req.extensions().get::<axum::extract::MatchedPath>() {
-            return Some(Cow::Borrowed(matched.as_str()));
         }
         None
     }

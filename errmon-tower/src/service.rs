@@ -57,9 +57,15 @@ where
             }
         };
         req.extensions_mut().insert(ctx.clone());
-        let inner = ctx.scope(|| self.inner.call(req));
+        let span = if config.span {
+            ctx.scope(errmon_runtime::log::request_span)
+        } else {
+            tracing::Span::none()
+        };
+        let inner = span.in_scope(|| ctx.scope(|| self.inner.call(req)));
         ResponseFuture {
             inner: ctx.clone().wrap(inner),
+            span,
             exchange: Some(exchange),
             ctx,
             id,
@@ -70,11 +76,12 @@ where
 
 pin_project! {
     /// The response future of [`ErrmonService`]: the inner service's, with the request's
-    /// context current whenever it is polled or dropped. Dropped before it completes (the
+    /// context current whenever it is polled or dropped, and its span entered while polled. Dropped before it completes (the
     /// client went away), the request is counted as `cancelled`.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: WithContext<F>,
+        span: tracing::Span,
         exchange: Option<Exchange>,
         ctx: Context,
         id: HeaderValue,
@@ -100,6 +107,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
+        // Entered for the whole poll: the report of a `5xx` or a panic is in the span too.
+        let _entered = this.span.enter();
         let polled = if this.config.catch_panics {
             catch_unwind(AssertUnwindSafe(|| this.inner.as_mut().poll(cx)))
         } else {

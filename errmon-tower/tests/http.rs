@@ -375,6 +375,14 @@ fn statuses_are_labelled_and_5xx_are_reported() {
         assert_eq!(r["fields"]["http.request.method"], "GET");
         assert_eq!(r["fields"]["http.response.status_code"], code.to_string());
     }
+    // The reports' function has the requests as its calls: its error ratio is 5xx answers
+    // per request (of every test of this binary), never above 1.
+    let r = get_path(addr, "/errmon/errors?function=http_request");
+    let json: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+    let ratio = json["by_function"][0]["rates"]["15m"]["error_ratio"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("an error ratio: {json}"));
+    assert!(ratio > 0.0 && ratio < 1.0, "{ratio}");
     let all = reports(addr);
     for code in [200, 404, 429] {
         let id = format!("req-status-{code}");

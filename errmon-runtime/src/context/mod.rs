@@ -266,8 +266,19 @@ pub fn current() -> Option<Context> {
 /// assert_eq!(ctx.user_id(), Some("ada"));
 /// assert!(!context::set_user_id("nobody"), "no context is current here");
 /// ```
+///
+/// Also records `user_id` on the current `tracing` span when it declares that field, as the
+/// `errmon.request` span of [`log::request_span`](crate::log::request_span) (and so
+/// `errmon-tower`'s) does: lines logged from then on in that span show the user.
 pub fn set_user_id(user: impl Into<String>) -> bool {
-    current().is_some_and(|c| c.set_user_id(user))
+    let Some(c) = current() else { return false };
+    if !c.set_user_id(user) {
+        return false;
+    }
+    if let Some(user) = c.user_id() {
+        tracing::Span::current().record("user_id", user);
+    }
+    true
 }
 
 /// `fut` wrapped with the context current here (or with none, so that it does not see the

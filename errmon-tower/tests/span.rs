@@ -1,0 +1,102 @@
+//! The application's own log formatter shows the request: the layer's `errmon.request` span
+//! carries the request id, and the user id once authentication sets it.
+//!
+//! A test binary of its own: it sets the global subscriber.
+
+#[path = "../../tests/support/mod.rs"]
+#[allow(unreachable_pub)]
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::get;
+use errmon_tower::ErrmonLayer;
+use support::send_raw;
+
+/// Lines written by the formatter, kept for the test to read.
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lines").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn authenticate(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    tracing::info!("before authentication");
+    if let Some(user) = req.headers().get("x-user").and_then(|v| v.to_str().ok()) {
+        errmon_runtime::context::set_user_id(user);
+    }
+    next.run(req).await
+}
+
+#[test]
+fn the_applications_own_json_lines_carry_the_request_and_the_user() {
+    let lines = Lines::default();
+    let writer = lines.clone();
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let app = Router::new()
+        .route(
+            "/logged",
+            get(|| async {
+                tracing::info!(order = 7, "order shown");
+                "ok"
+            }),
+        )
+        .layer(axum::middleware::from_fn(authenticate))
+        .layer(ErrmonLayer::new());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    let r = send_raw(
+        addr,
+        b"GET /logged HTTP/1.1\r\nHost: t\r\nConnection: close\r\nx-request-id: req-span-1\r\nx-user: ada\r\n\r\n",
+    )
+    .expect("request");
+    assert_eq!(r.status, 200);
+
+    let text = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
+    let parsed: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let line = |message: &str| {
+        parsed
+            .iter()
+            .find(|l| l["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no line {message:?} in\n{text}"))
+    };
+    let before = &line("before authentication")["span"];
+    assert_eq!(before["name"], "errmon.request");
+    assert_eq!(before["request_id"], "req-span-1");
+    assert_eq!(before.get("user_id"), None, "{text}");
+    let shown = line("order shown");
+    assert_eq!(shown["span"]["request_id"], "req-span-1", "{text}");
+    assert_eq!(shown["span"]["user_id"], "ada", "{text}");
+    assert_eq!(shown["fields"]["order"], 7);
+}
