@@ -350,3 +350,51 @@ fn the_bridge_sends_labels_in_the_order_metrics_serves_them() {
         "{sent:#?}"
     );
 }
+
+/// Requests recorded by `errmon-tower` (through `errmon_runtime::http`) reach the other
+/// recorder as `/metrics` serves them: a counter per status, a histogram, an in-flight gauge.
+#[test]
+fn http_requests_are_published_like_the_functions() {
+    use errmon_runtime::http::{Exchange, Method};
+    let (snapshotter, _turn) = recorder();
+    for status in [200, 200, 503] {
+        Exchange::start(Method::Get, Some("/bridge/{id}")).finish(status);
+    }
+    let pending = Exchange::start(Method::Post, Some("/bridge/{id}"));
+    Bridge::new().publish();
+    let got = received(snapshotter);
+    let labels = |status: &'static str| {
+        [
+            ("method", "GET"),
+            ("route", "/bridge/{id}"),
+            ("status", status),
+        ]
+    };
+    assert_eq!(
+        counter(&got, &series("errmon_http_requests_total", &labels("200"))),
+        2
+    );
+    assert_eq!(
+        counter(&got, &series("errmon_http_requests_total", &labels("503"))),
+        1
+    );
+    assert_eq!(
+        observations(
+            &got,
+            &series("errmon_http_request_duration_seconds", &labels("200"))
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        gauge(
+            &got,
+            &series(
+                "errmon_http_requests_in_flight",
+                &[("method", "POST"), ("route", "/bridge/{id}")]
+            )
+        ),
+        1.0
+    );
+    drop(pending);
+}

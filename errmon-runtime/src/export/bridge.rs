@@ -7,6 +7,7 @@
 //! - counters (`errmon_calls_total`, `errmon_call_outcomes_total`, `errmon_errors_total`, the
 //!   retry families) are published with `Counter::absolute`: exact totals as of the last publish;
 //! - `errmon_calls_in_flight` is published with `Gauge::set`: a sample as of the last publish;
+//! - the HTTP families (`crate::http`), under errmon's names, likewise;
 //! - `errmon_call_duration_seconds` is published with `Histogram::record_many`, one value per
 //!   grid slot at the slot's upper bound (durations past 100 s at 100 s): counts are exact, each
 //!   duration is rounded up to its grid bound, so sums and quantiles are approximate within the
@@ -59,7 +60,7 @@ impl Bridge {
     /// in two `impl` blocks of one module) are published as one sum, as `/metrics` serves them.
     pub fn publish(&mut self) {
         let model = Model::collect(&[]);
-        for family in &model.families() {
+        for family in model.families().iter().chain(&super::http::families()) {
             for (labels, value) in &family.series {
                 match (family.kind, value) {
                     (FamilyKind::Counter, Value::Number(v)) => {

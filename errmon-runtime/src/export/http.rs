@@ -3,8 +3,11 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use super::layout::push_label;
-use super::model::Durations;
+use super::model::{Durations, Family, FamilyKind, Labels, Value};
 use super::prometheus::{CHUNK, line, render_durations};
 use crate::config::HttpNaming;
 use crate::http::table::{self, Route};
@@ -110,6 +113,64 @@ pub(crate) fn render(
     }
 }
 
+/// The HTTP families under errmon's names, as the bridge publishes them: requests (a
+/// counter), durations (a histogram) and in-flight requests (a gauge), each series keyed by
+/// its `method`, `route` and (but in-flight) `status` labels.
+pub(crate) fn families() -> Vec<Family<'static>> {
+    let mut requests = BTreeMap::new();
+    let mut durations = BTreeMap::new();
+    let mut in_flight = BTreeMap::new();
+    for route in table::routes() {
+        route.each_method(|method, series| {
+            let head: Labels<'static> = vec![
+                (ERRMON.method, Cow::Borrowed(method.as_str())),
+                (ERRMON.route, Cow::Borrowed(route.name)),
+            ];
+            series.each_status(|code, d| {
+                let mut buf = String::new();
+                let mut labels = head.clone();
+                labels.push((
+                    ERRMON.status,
+                    Cow::Owned(status_label(code, &mut buf).to_owned()),
+                ));
+                let d = snapshot(d);
+                requests.insert(labels.clone(), Value::Number(d.count()));
+                durations.insert(labels, Value::Durations(d));
+            });
+            in_flight.insert(head, Value::Number(series.in_flight.load(Relaxed)));
+        });
+    }
+    vec![
+        Family {
+            name: ERRMON_REQUESTS,
+            kind: FamilyKind::Counter,
+            series: requests,
+        },
+        Family {
+            name: ERRMON_DURATION,
+            kind: FamilyKind::Histogram,
+            series: durations,
+        },
+        Family {
+            name: ERRMON_IN_FLIGHT,
+            kind: FamilyKind::Gauge,
+            series: in_flight,
+        },
+    ]
+}
+
+/// The durations of one series as of now.
+fn snapshot(d: &crate::http::table::Durations) -> Durations {
+    let mut slots = Box::new([0u64; SLOTS]);
+    for (to, from) in slots.iter_mut().zip(&d.slots) {
+        *to = from.load(Relaxed);
+    }
+    Durations {
+        slots,
+        sum_ns: u128::from(d.sum_ns.load(Relaxed)),
+    }
+}
+
 struct Renderer<'a> {
     out: &'a mut String,
     flush: &'a mut dyn FnMut(&mut String),
@@ -153,14 +214,7 @@ impl Renderer<'_> {
             route.each_method(|method, series| {
                 let mut statuses = Vec::new();
                 series.each_status(|code, d| {
-                    let mut slots = Box::new([0u64; SLOTS]);
-                    for (to, from) in slots.iter_mut().zip(&d.slots) {
-                        *to = from.load(Relaxed);
-                    }
-                    let durations = Durations {
-                        slots,
-                        sum_ns: u128::from(d.sum_ns.load(Relaxed)),
-                    };
+                    let durations = snapshot(d);
                     let mut buf = String::new();
                     let label = status_label(code, &mut buf).to_owned();
                     statuses.push((label, durations));

@@ -10,7 +10,7 @@
 
 pub mod bridge;
 pub(crate) mod facade;
-mod http;
+pub(crate) mod http;
 mod layout;
 pub(crate) mod model;
 mod prometheus;
