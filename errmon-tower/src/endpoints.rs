@@ -56,19 +56,22 @@ impl<B> Service<Request<B>> for Endpoints {
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let model = to_model(&req);
         let endpoint = self.endpoint.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => EndpointFuture::Blocking(rt.spawn_blocking(move || endpoint.answer(&model))),
-            Err(_) => EndpointFuture::Ready(Some(endpoint.answer(&model))),
-        }
+        EndpointFuture(match tokio::runtime::Handle::try_current() {
+            Ok(rt) => Pending::Blocking(rt.spawn_blocking(move || endpoint.answer(&model))),
+            Err(_) => Pending::Ready(Some(endpoint.answer(&model))),
+        })
     }
 }
 
 /// The future of an [`Endpoints`] answer.
 #[derive(Debug)]
-pub enum EndpointFuture {
-    #[doc(hidden)]
+pub struct EndpointFuture(Pending);
+
+#[derive(Debug)]
+enum Pending {
+    /// Being made on tokio's blocking pool.
     Blocking(tokio::task::JoinHandle<Answer>),
-    #[doc(hidden)]
+    /// Made already, outside a runtime.
     Ready(Option<Answer>),
 }
 
@@ -76,14 +79,14 @@ impl Future for EndpointFuture {
     type Output = Result<Response<Full<Bytes>>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let answer = match self.get_mut() {
-            EndpointFuture::Blocking(handle) => match Pin::new(handle).poll(cx) {
+        let answer = match &mut self.get_mut().0 {
+            Pending::Blocking(handle) => match Pin::new(handle).poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(answer)) => Some(answer),
                 // The rendering panicked or the runtime is shutting down.
                 Poll::Ready(Err(_)) => None,
             },
-            EndpointFuture::Ready(answer) => answer.take(),
+            Pending::Ready(answer) => answer.take(),
         };
         Poll::Ready(Ok(match answer {
             Some(answer) => to_http(answer),
@@ -126,4 +129,32 @@ fn to_http(answer: Answer) -> Response<Full<Bytes>> {
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outside a tokio runtime the answer is made at once, on the calling thread.
+    #[test]
+    fn answers_outside_a_runtime_are_ready_at_once() {
+        let endpoint = errmon_runtime::Config::default()
+            .capture_facade(false)
+            .endpoint()
+            .expect("endpoint");
+        let mut service = Endpoints::new(endpoint);
+        let mut cx = TaskContext::from_waker(std::task::Waker::noop());
+        for (path, status, content_type) in [
+            ("/metrics", 200, errmon_runtime::export::CONTENT_TYPE),
+            ("/nowhere", 404, "text/plain; charset=utf-8"),
+        ] {
+            let req = Request::get(path).body(()).expect("request");
+            let mut fut = service.call(req);
+            let Poll::Ready(Ok(r)) = Pin::new(&mut fut).poll(&mut cx) else {
+                panic!("{path}: not ready at once");
+            };
+            assert_eq!(r.status(), status, "{path}");
+            assert_eq!(r.headers()[header::CONTENT_TYPE], content_type, "{path}");
+        }
+    }
 }
