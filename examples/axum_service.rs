@@ -1,6 +1,6 @@
 //! An axum service behind errmon's tower layer: a request id on every response and every log
-//! line, per-route request metrics, an error report of every 5xx answer and every panic, and
-//! errmon's `/metrics` and `/errors` on the service's own port.
+//! line of a request, per-route request metrics, an error report of every 5xx answer and every
+//! panic, and errmon's `/metrics` and `/errors` on the service's own port.
 //!
 //! ```text
 //! cargo run --example axum_service                 # listens on 127.0.0.1:3000 until Ctrl-C
@@ -16,10 +16,11 @@
 //! orders ending in 7 (all three attempts fail: `502`) and declines orders ending in 9
 //! (not retried: `402`). The receipt of order 49 hits a bug and panics (`500`).
 //!
-//! Logs: the application's own subscriber writes JSON lines to stdout (tracing-subscriber's
-//! formatter), each inside the `errmon.request` span that carries the request id and user.
-//! errmon's layer, added to the same subscriber, writes every event again as errmon's JSON line
-//! to stderr, with `request_id` and `user_id` at the top level.
+//! Logs: one stream, the application's own JSON lines on stdout (tracing-subscriber's
+//! formatter). errmon's layer runs each request in an `errmon.request` span with its request id
+//! and, once the authentication sets it, its user; the formatter prints that span on every line
+//! of the request, errmon's own events (its reports and retries, target `errmon`) included.
+//! Startup notes go to stderr, so stdout holds only JSON lines.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -34,7 +35,6 @@ use axum::routing::{get, post};
 use errmon_runtime::{ErrorKind, monitored, retry};
 use errmon_tower::{Endpoints, ErrmonLayer};
 use serde_json::json;
-use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -175,15 +175,13 @@ async fn checkout(Json(body): Json<serde_json::Value>) -> Response {
 }
 
 /// Authentication, inside errmon's layer: the request's context is current here, so the user
-/// set now is on every report and errmon log line of the request from here on. The rest of
-/// the request runs inside `errmon.request`, so the application's own formatter shows the
-/// request id and user too.
+/// set now is on every report of the request from here on, and `set_user_id` records it on the
+/// request's `errmon.request` span, so every log line from here on shows it too.
 async fn authenticate(req: Request, next: Next) -> Response {
     if let Some(user) = req.headers().get("x-user").and_then(|v| v.to_str().ok()) {
         errmon_runtime::context::set_user_id(user);
     }
-    let span = errmon_runtime::log::request_span();
-    next.run(req).instrument(span).await
+    next.run(req).await
 }
 
 fn port() -> Result<u16, String> {
@@ -209,18 +207,15 @@ fn port() -> Result<u16, String> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = port()?;
     // The application's subscriber first, before anything can log: its own JSON lines on
-    // stdout, and errmon's layer beside it. Keep the guard: dropping it flushes errmon's lines.
-    let (errmon_log, _log_guard) = errmon_runtime::log::layer();
+    // stdout, with the fields of the current span (`errmon.request` during a request). errmon's
+    // events go through it like any other.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let subscriber = tracing_subscriber::registry()
-        .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .with_current_span(true)
-                .with_span_list(false),
-        )
-        .with(errmon_log);
+    let subscriber = tracing_subscriber::registry().with(filter).with(
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false),
+    );
     tracing::subscriber::set_global_default(subscriber)?;
 
     // Quiet the default panic message and backtrace: errmon's report of a panic, and its log
@@ -234,22 +229,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/orders/{id}", get(get_order))
         .route("/orders/{id}/receipt", get(receipt))
         .route("/checkout", post(checkout))
-        .nest_service("/errmon", endpoints)
         // Inside errmon's layer: sees the request's context.
         .layer(middleware::from_fn(authenticate))
         // Last: the outermost layer, wrapping each route once axum has matched it.
-        .layer(ErrmonLayer::new());
+        .layer(ErrmonLayer::new())
+        // After the layer: Prometheus' scrapes are not counted among the application's requests.
+        .nest_service("/errmon", endpoints);
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    println!("listening on {base}");
-    println!("  {base}/orders/42           an order (1-499 exist, 500-999: 503, else 404)");
-    println!("  {base}/orders/49/receipt   a panic, answered 500");
-    println!(
+    // For whoever runs it, on stderr: stdout holds only the JSON lines.
+    eprintln!("listening on {base}");
+    eprintln!("  {base}/orders/42           an order (1-499 exist, 500-999: 503, else 404)");
+    eprintln!("  {base}/orders/49/receipt   a panic, answered 500");
+    eprintln!(
         "  curl -X POST -H 'content-type: application/json' -d '{{\"order\": 17}}' {base}/checkout"
     );
-    println!("  {base}/errmon/metrics      errmon's metrics, errmon_http_* among them");
-    println!("  {base}/errmon/errors       error reports");
+    eprintln!("  {base}/errmon/metrics      errmon's metrics, errmon_http_* among them");
+    eprintln!("  {base}/errmon/errors       error reports");
     tracing::info!(%base, "listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
