@@ -10,13 +10,14 @@ use pin_project_lite::pin_project;
 
 pin_project! {
     /// The body of a response through [`ErrmonLayer`](crate::ErrmonLayer): the inner body,
-    /// polled with the request's context current. The request's duration ends when this body
+    /// polled with the request's context current and its span entered. The request's duration ends when this body
     /// ends or is dropped, so it covers the time spent sending it.
     pub struct ResponseBody<B> {
         #[pin]
         kind: Kind<B>,
         recorder: Recorder,
         ctx: Context,
+        span: tracing::Span,
     }
 }
 
@@ -30,12 +31,16 @@ pin_project! {
 }
 
 /// Finishes the exchange with its status once: when the body ends, or when it is dropped.
-struct Recorder {
+pub(crate) struct Recorder {
     exchange: Option<Exchange>,
     status: u16,
 }
 
 impl Recorder {
+    pub(crate) fn new(exchange: Option<Exchange>, status: u16) -> Self {
+        Recorder { exchange, status }
+    }
+
     fn done(&mut self) {
         if let Some(exchange) = self.exchange.take() {
             exchange.finish(self.status);
@@ -50,19 +55,21 @@ impl Drop for Recorder {
 }
 
 impl<B> ResponseBody<B> {
-    pub(crate) fn new(body: B, exchange: Option<Exchange>, status: u16, ctx: Context) -> Self {
+    pub(crate) fn new(body: B, recorder: Recorder, ctx: Context, span: tracing::Span) -> Self {
         ResponseBody {
             kind: Kind::Inner { body },
-            recorder: Recorder { exchange, status },
+            recorder,
             ctx,
+            span,
         }
     }
 
-    pub(crate) fn empty(exchange: Option<Exchange>, status: u16, ctx: Context) -> Self {
+    pub(crate) fn empty(recorder: Recorder, ctx: Context, span: tracing::Span) -> Self {
         ResponseBody {
             kind: Kind::Empty,
-            recorder: Recorder { exchange, status },
+            recorder,
             ctx,
+            span,
         }
     }
 }
@@ -86,7 +93,10 @@ impl<B: Body> Body for ResponseBody<B> {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
         let polled = match this.kind.project() {
-            KindProj::Inner { body } => this.ctx.scope(|| body.poll_frame(cx)),
+            KindProj::Inner { body } => {
+                let _entered = this.span.enter();
+                this.ctx.scope(|| body.poll_frame(cx))
+            }
             KindProj::Empty => Poll::Ready(None),
         };
         if let Poll::Ready(None | Some(Err(_))) = polled {

@@ -12,7 +12,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::body::ResponseBody;
+use crate::body::{Recorder, ResponseBody};
 use crate::layer::Settings;
 
 /// The service [`ErrmonLayer`](crate::ErrmonLayer) wraps around another.
@@ -134,7 +134,9 @@ where
                 if let Some(exchange) = &exchange {
                     ctx.scope(|| exchange.report_panic());
                 }
-                let mut response = Response::new(ResponseBody::empty(exchange, 500, ctx));
+                let body =
+                    ResponseBody::empty(Recorder::new(exchange, 500), ctx, this.span.clone());
+                let mut response = Response::new(body);
                 *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
                 response
                     .headers_mut()
@@ -150,8 +152,13 @@ where
             }
         }
         let (parts, body) = response.into_parts();
-        let mut response =
-            Response::from_parts(parts, ResponseBody::new(body, exchange, status, ctx));
+        let body = ResponseBody::new(
+            body,
+            Recorder::new(exchange, status),
+            ctx,
+            this.span.clone(),
+        );
+        let mut response = Response::from_parts(parts, body);
         insert_id(&mut response, &this.config.header, this.id);
         Poll::Ready(Ok(response))
     }

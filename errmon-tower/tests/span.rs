@@ -57,7 +57,7 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
             "/logged",
             get(|| async {
                 tracing::info!(order = 7, "order shown");
-                "ok"
+                axum::body::Body::new(Logged(false))
             }),
         )
         .layer(axum::middleware::from_fn(authenticate))
@@ -99,4 +99,30 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
     assert_eq!(shown["span"]["request_id"], "req-span-1", "{text}");
     assert_eq!(shown["span"]["user_id"], "ada", "{text}");
     assert_eq!(shown["fields"]["order"], 7);
+    // Sending the body is part of the request too.
+    let sent = &line("body sent")["span"];
+    assert_eq!(sent["request_id"], "req-span-1", "{text}");
+    assert_eq!(sent["user_id"], "ada", "{text}");
+}
+
+/// A body of one chunk that logs when it is sent.
+struct Logged(bool);
+
+impl http_body::Body for Logged {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        if self.0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.0 = true;
+        tracing::info!("body sent");
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from_static(
+            b"ok",
+        )))))
+    }
 }

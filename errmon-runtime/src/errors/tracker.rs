@@ -191,16 +191,17 @@ pub(crate) fn configure(settings: ErrorSettings) {
 /// Finished calls of a monitored site so far.
 ///
 /// The site of HTTP reports (`crate::http`) is never entered: its calls are the requests
-/// answered, so that its error ratio is `5xx` answers per request.
+/// (started, as a report comes before its request's body ends), so that its error ratio is
+/// `5xx` answers per request.
 pub(crate) fn finished(site: &Site) -> u64 {
     #[cfg(feature = "exporter")]
     if crate::http::is_report_site(site) {
-        return crate::http::answered();
+        return crate::http::requests();
     }
     site.snapshot().outcomes.iter().sum()
 }
 
-/// Finished calls of every monitored site so far, and the HTTP requests answered: the
+/// Finished calls of every monitored site so far, and the HTTP requests: the
 /// denominator of the process's error ratio, whose errors include `5xx` answers.
 pub(crate) fn finished_everywhere() -> u64 {
     let calls: u64 = registry::sites()
@@ -209,7 +210,7 @@ pub(crate) fn finished_everywhere() -> u64 {
         .map(finished)
         .sum();
     #[cfg(feature = "exporter")]
-    let calls = calls + crate::http::answered();
+    let calls = calls + crate::http::requests();
     calls
 }
 

@@ -73,12 +73,14 @@ pub(crate) fn is_report_site(site: &crate::registry::Site) -> bool {
     std::ptr::eq(site, SITE.view())
 }
 
-/// Requests answered so far (cancelled ones and those whose service failed included): the
-/// calls behind the error ratio of HTTP reports.
-pub(crate) fn answered() -> u64 {
+/// Requests started so far, those in flight included: the calls behind the error ratio of
+/// HTTP reports. As a function's calls are counted when they start, a `5xx` reported before
+/// its request's body has ended is among them.
+pub(crate) fn requests() -> u64 {
     let mut n = 0;
     for route in table::routes() {
         route.each_method(|_, series| {
+            n += series.in_flight.load(Relaxed);
             series.each_status(|_, d| {
                 n += d.slots.iter().map(|c| c.load(Relaxed)).sum::<u64>();
             });
