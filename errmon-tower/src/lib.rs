@@ -24,8 +24,10 @@
 //! - **A request id**: the caller's `x-request-id` (the header is
 //!   [configurable](ErrmonLayer::request_id_header)) when it matches `^[A-Za-z0-9._-]{1,128}$`,
 //!   else a generated UUID; the rejected value is dropped before anything logs it. The handler
-//!   sees the id in the request's header and its [`Context`](errmon_runtime::context::Context)
-//!   in the request's extensions; the response carries it in the same header.
+//!   sees the id in the request's header, and its
+//!   [`Context`](errmon_runtime::context::Context) as
+//!   [`context::current()`](errmon_runtime::context::current); the response carries the id in
+//!   the same header.
 //! - **errmon's request context**, current whenever the request's future or its response body
 //!   is polled (on whichever worker thread) and while they are dropped: every error report and
 //!   every log line made on the way carries the request id, and the user id once the

@@ -56,7 +56,6 @@ where
                 v.unwrap_or_else(|| HeaderValue::from_static(""))
             }
         };
-        req.extensions_mut().insert(ctx.clone());
         let span = if config.span {
             ctx.scope(errmon_runtime::log::request_span)
         } else {
