@@ -75,8 +75,9 @@ where
 
 pin_project! {
     /// The response future of [`ErrmonService`]: the inner service's, with the request's
-    /// context current whenever it is polled or dropped, and its span entered while polled. Dropped before it completes (the
-    /// client went away), the request is counted as `cancelled`.
+    /// context current whenever it is polled or dropped, and its span entered while polled.
+    /// Dropped before it completes (the client went away), the request is counted as
+    /// `cancelled`.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: WithContext<F>,
