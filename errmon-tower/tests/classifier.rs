@@ -8,6 +8,8 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod server;
+
 use std::borrow::Cow;
 use std::convert::Infallible;
 
@@ -48,16 +50,8 @@ fn a_classifier_names_the_routes_of_a_plain_service() {
             ),
         )
         .fallback_service(layer.layer(tower::service_fn(files)));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let server = server::serve(app);
+    let addr = server.addr;
 
     for path in ["/static/app.css", "/static/js/app.js", "/elsewhere"] {
         let r = send_raw(

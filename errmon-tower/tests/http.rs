@@ -10,6 +10,8 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod server;
+
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -19,16 +21,11 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use errmon_runtime::Config;
 use errmon_tower::{Endpoints, ErrmonLayer};
+use server::Server;
 use support::prometheus::Prometheus;
 use support::{
     Response, assert_line, connect, get as get_path, promtool_check, send_raw, tool, value,
 };
-
-/// An axum app served on a loopback port by a runtime of its own, stopped when dropped.
-struct Server {
-    addr: SocketAddr,
-    _runtime: tokio::runtime::Runtime,
-}
 
 /// `app` with errmon's endpoints under `/errmon`, served.
 fn serve(app: Router) -> Server {
@@ -46,21 +43,7 @@ fn serve(app: Router) -> Server {
             .endpoint()
             .expect("errmon endpoint"),
     );
-    let app = app.nest_service("/errmon", endpoints);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    Server {
-        addr,
-        _runtime: runtime,
-    }
+    server::serve(app.nest_service("/errmon", endpoints))
 }
 
 /// `GET path` with extra header lines (each ending in `\r\n`).

@@ -7,6 +7,8 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod server;
+
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -25,15 +27,6 @@ fn lookup(id: u32) -> Result<u32, std::io::Error> {
     } else {
         Ok(id)
     }
-}
-
-fn serve(app: Router, runtime: &tokio::runtime::Runtime) -> SocketAddr {
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    addr
 }
 
 fn send(addr: SocketAddr, method: &str, path: &str, headers: &str) -> Response {
@@ -83,23 +76,13 @@ fn mounted_endpoints_answer_byte_for_byte_as_the_embedded_server() {
             .logs(LogSettings::default().output(Output::Off))
     };
     let guard = config().install().expect("install");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     // The running server's own endpoint, and one made without a server.
-    let shared = serve(
-        Router::new().nest_service("/errmon", Endpoints::new(guard.endpoint())),
-        &runtime,
-    );
-    let separate = serve(
-        Router::new().nest_service(
-            "/errmon",
-            Endpoints::new(config().endpoint().expect("endpoint")),
-        ),
-        &runtime,
-    );
+    let shared =
+        server::serve(Router::new().nest_service("/errmon", Endpoints::new(guard.endpoint())));
+    let separate = server::serve(Router::new().nest_service(
+        "/errmon",
+        Endpoints::new(config().endpoint().expect("endpoint")),
+    ));
     let token = "authorization: Bearer s3cret\r\n";
     let cases = [
         ("GET", "/metrics", token.to_owned()),
@@ -126,7 +109,7 @@ fn mounted_endpoints_answer_byte_for_byte_as_the_embedded_server() {
     for (method, path, headers) in &cases {
         let embedded = send(guard.local_addr(), method, path, headers);
         let mounted = format!("/errmon{path}");
-        for addr in [shared, separate] {
+        for addr in [shared.addr, separate.addr] {
             let other = send(addr, method, &mounted, headers);
             assert_eq!(
                 comparable(&other),

@@ -7,6 +7,8 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod server;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -62,19 +64,10 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
         )
         .layer(axum::middleware::from_fn(authenticate))
         .layer(ErrmonLayer::new());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let server = server::serve(app);
 
     let r = send_raw(
-        addr,
+        server.addr,
         b"GET /logged HTTP/1.1\r\nHost: t\r\nConnection: close\r\nx-request-id: req-span-1\r\nx-user: ada\r\n\r\n",
     )
     .expect("request");

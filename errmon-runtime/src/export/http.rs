@@ -20,20 +20,39 @@ const ERRMON_IN_FLIGHT: &str = "errmon_http_requests_in_flight";
 const OTEL_DURATION: &str = "http_server_request_duration_seconds";
 const OTEL_ACTIVE: &str = "http_server_active_requests";
 
-/// The label names of one naming: method, route, status.
+/// The names of one naming: the families (with their help) and the labels.
 struct Names {
+    /// The request counter; OpenTelemetry has none (the histogram's `_count` is it).
+    requests: Option<(&'static str, &'static str)>,
+    duration: (&'static str, &'static str),
+    in_flight: (&'static str, &'static str),
     method: &'static str,
     route: &'static str,
     status: &'static str,
 }
 
 const ERRMON: Names = Names {
+    requests: Some((
+        ERRMON_REQUESTS,
+        "HTTP requests answered, by method, route template and status; `cancelled` when the request was dropped before its response.",
+    )),
+    duration: (
+        ERRMON_DURATION,
+        "Duration of HTTP requests in seconds, from the request to the end of its response body.",
+    ),
+    in_flight: (
+        ERRMON_IN_FLIGHT,
+        "HTTP requests started and not yet answered.",
+    ),
     method: "method",
     route: "route",
     status: "status",
 };
 
 const OTEL: Names = Names {
+    requests: None,
+    duration: (OTEL_DURATION, "Duration of HTTP server requests."),
+    in_flight: (OTEL_ACTIVE, "Number of active HTTP server requests."),
     method: "http_request_method",
     route: "http_route",
     status: "http_response_status_code",
@@ -77,40 +96,20 @@ pub(crate) fn render(
         labels: String::with_capacity(256),
         otel: naming == HttpNaming::OpenTelemetry,
     };
-    match naming {
-        HttpNaming::Errmon => {
-            r.header(ERRMON_REQUESTS, "counter", "HTTP requests answered, by method, route template and status; `cancelled` when the request was dropped before its response.");
-            r.each_status(&routes, |r, labels, d| {
-                line(r.out, &[ERRMON_REQUESTS, "{", labels, "} "], d.count());
-            });
-            r.header(ERRMON_DURATION, "histogram", "Duration of HTTP requests in seconds, from the request to the end of its response body.");
-            r.each_status(&routes, |r, labels, d| {
-                render_durations(r.out, ERRMON_DURATION, labels, d, buckets, &le);
-            });
-            r.header(
-                ERRMON_IN_FLIGHT,
-                "gauge",
-                "HTTP requests started and not yet answered.",
-            );
-            r.in_flight(&routes, ERRMON_IN_FLIGHT);
-        }
-        HttpNaming::OpenTelemetry => {
-            r.header(
-                OTEL_DURATION,
-                "histogram",
-                "Duration of HTTP server requests.",
-            );
-            r.each_status(&routes, |r, labels, d| {
-                render_durations(r.out, OTEL_DURATION, labels, d, buckets, &le);
-            });
-            r.header(
-                OTEL_ACTIVE,
-                "gauge",
-                "Number of active HTTP server requests.",
-            );
-            r.in_flight(&routes, OTEL_ACTIVE);
-        }
+    if let Some((name, help)) = names.requests {
+        r.header(name, "counter", help);
+        r.each_status(&routes, |r, labels, d| {
+            line(r.out, &[name, "{", labels, "} "], d.count());
+        });
     }
+    let (name, help) = names.duration;
+    r.header(name, "histogram", help);
+    r.each_status(&routes, |r, labels, d| {
+        render_durations(r.out, name, labels, d, buckets, &le);
+    });
+    let (name, help) = names.in_flight;
+    r.header(name, "gauge", help);
+    r.in_flight(&routes, name);
 }
 
 /// The HTTP families under errmon's names, as the bridge publishes them: requests (a
