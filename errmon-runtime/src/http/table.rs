@@ -218,6 +218,17 @@ pub(crate) fn routes() -> Vec<&'static Route> {
 mod tests {
     use super::*;
 
+    /// The sizes the README gives, on 64-bit targets.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn series_take_the_memory_the_readme_says() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Route>(), 176);
+        assert_eq!(size_of::<Series>(), 408);
+        assert_eq!(size_of::<Durations>(), 792);
+        assert_eq!(size_of::<[OnceLock<&'static Route>; INDEX_SLOTS]>(), 32 * 1024);
+    }
+
     #[test]
     fn statuses_past_the_cap_share_the_other_slot() {
         let s = Series::new();
