@@ -37,7 +37,7 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Serves `endpoint`: from [`Config::endpoint`](errmon_runtime::Config::endpoint), or
-    /// from [`InstallGuard::endpoint`](errmon_runtime::InstallGuard::endpoint) to share the
+    /// from `InstallGuard::endpoint()` (errmon-runtime's `server` feature) to share the
     /// embedded server's.
     pub fn new(endpoint: Endpoint) -> Self {
         Endpoints { endpoint }

@@ -92,10 +92,10 @@
 //! not counted, timed and traced as the application's own requests. Mounted before, they are
 //! (under `route="unmatched"`, since axum names no template below a `nest_service` mount).
 //!
-//! [`Endpoints`] answers exactly as the embedded server of
-//! [`install`](errmon_runtime::install) would (same routes, bearer token, bytes), made from
+//! [`Endpoints`] answers exactly as the embedded server of `errmon_runtime::install()` would
+//! (same routes, bearer token, bytes), made from
 //! [`Config::endpoint`](errmon_runtime::Config::endpoint) without starting that server, or
-//! from [`InstallGuard::endpoint`](errmon_runtime::InstallGuard::endpoint) to serve both.
+//! from `InstallGuard::endpoint()` (errmon-runtime's `server` feature) to serve both.
 
 mod body;
 mod endpoints;
