@@ -226,7 +226,10 @@ mod tests {
         assert_eq!(size_of::<Route>(), 176);
         assert_eq!(size_of::<Series>(), 408);
         assert_eq!(size_of::<Durations>(), 792);
-        assert_eq!(size_of::<[OnceLock<&'static Route>; INDEX_SLOTS]>(), 32 * 1024);
+        assert_eq!(
+            size_of::<[OnceLock<&'static Route>; INDEX_SLOTS]>(),
+            32 * 1024
+        );
     }
 
     #[test]
