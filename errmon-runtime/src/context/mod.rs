@@ -56,7 +56,8 @@ pub const MAX_FIELD_NAME: usize = 64;
 /// Bytes kept of a field's value or of a user id.
 pub const MAX_FIELD_VALUE: usize = 256;
 
-/// A request's context. Cheap to clone (shared, immutable once built).
+/// A request's context. Cheap to clone: clones share it, and it does not change once built, but
+/// for a user id set once later ([`Context::set_user_id`]).
 #[derive(Clone)]
 pub struct Context(Arc<Inner>);
 
