@@ -665,3 +665,67 @@ fn prometheus_scrapes_per_route_red_metrics_from_the_mounted_endpoint() {
         );
     }
 }
+
+/// `report_server_errors(false)`: a `5xx` is counted, not reported.
+#[test]
+fn server_errors_can_go_unreported() {
+    let app = Router::new()
+        .route(
+            "/quiet-failure",
+            get(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+        )
+        .layer(ErrmonLayer::new().report_server_errors(false));
+    let server = serve(app);
+    let r = get_with(
+        server.addr,
+        "/quiet-failure",
+        "x-request-id: req-unreported\r\n",
+    );
+    assert_eq!(r.status, 503);
+    let body = eventually(
+        server.addr,
+        r#"errmon_http_requests_total{method="GET",route="/quiet-failure",status="503"}"#,
+        1.0,
+    );
+    assert_line(
+        &body,
+        r#"errmon_http_requests_total{method="GET",route="/quiet-failure",status="503"} 1"#,
+    );
+    assert!(
+        !reports(server.addr)
+            .iter()
+            .any(|r| r["request_id"] == "req-unreported")
+    );
+}
+
+/// `catch_panics(false)`: the panic goes on unwinding, as without the layer (hyper drops the
+/// connection unanswered), and the request, whose future was dropped, is `cancelled`.
+#[test]
+fn panics_can_be_left_to_unwind() {
+    let app = Router::new()
+        .route(
+            "/unwind",
+            get(|| async {
+                if std::hint::black_box(true) {
+                    panic!("left to unwind, panics on purpose");
+                }
+                "never"
+            }),
+        )
+        .layer(ErrmonLayer::new().catch_panics(false));
+    let server = serve(app);
+    let answer = send_raw(
+        server.addr,
+        b"GET /unwind HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.is_err(), "answered: {answer:?}");
+    let body = eventually(
+        server.addr,
+        r#"errmon_http_requests_total{method="GET",route="/unwind",status="cancelled"}"#,
+        1.0,
+    );
+    assert_line(
+        &body,
+        r#"errmon_http_requests_total{method="GET",route="/unwind",status="cancelled"} 1"#,
+    );
+}

@@ -96,6 +96,33 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
     let sent = &line("body sent")["span"];
     assert_eq!(sent["request_id"], "req-span-1", "{text}");
     assert_eq!(sent["user_id"], "ada", "{text}");
+
+    // Without the span: the formatter's lines show no request, the context is still there.
+    let app = Router::new()
+        .route(
+            "/unspanned",
+            get(|| async {
+                let id = errmon_runtime::context::current().map(|c| c.request_id().to_owned());
+                tracing::info!(context = id.as_deref().unwrap_or("none"), "no span here");
+                "ok"
+            }),
+        )
+        .layer(ErrmonLayer::new().request_span(false));
+    let server = server::serve(app);
+    let r = send_raw(
+        server.addr,
+        b"GET /unspanned HTTP/1.1\r\nHost: t\r\nConnection: close\r\nx-request-id: req-span-2\r\n\r\n",
+    )
+    .expect("request");
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
+    let unspanned: serde_json::Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .find(|l| l["fields"]["message"] == "no span here")
+        .unwrap_or_else(|| panic!("no line in\n{text}"));
+    assert_eq!(unspanned.get("span"), None, "{unspanned}");
+    assert_eq!(unspanned["fields"]["context"], "req-span-2");
 }
 
 /// A body of one chunk that logs when it is sent.
