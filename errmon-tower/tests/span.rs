@@ -21,6 +21,19 @@ use support::send_raw;
 #[derive(Clone, Default)]
 struct Lines(Arc<Mutex<Vec<u8>>>);
 
+impl Lines {
+    /// The JSON line whose message is `message`, and all the text written, for messages.
+    fn line(&self, message: &str) -> (serde_json::Value, String) {
+        let text = String::from_utf8(self.0.lock().expect("lines").clone()).expect("UTF-8");
+        let line = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+            .find(|l| l["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no line {message:?} in\n{text}"));
+        (line, text)
+    }
+}
+
 impl Write for Lines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().expect("lines").extend_from_slice(buf);
@@ -73,27 +86,18 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
     .expect("request");
     assert_eq!(r.status, 200);
 
-    let text = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
-    let parsed: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
-    let line = |message: &str| {
-        parsed
-            .iter()
-            .find(|l| l["fields"]["message"] == message)
-            .unwrap_or_else(|| panic!("no line {message:?} in\n{text}"))
-    };
-    let before = &line("before authentication")["span"];
+    let (before, text) = lines.line("before authentication");
+    let before = &before["span"];
     assert_eq!(before["name"], "errmon.request");
     assert_eq!(before["request_id"], "req-span-1");
     assert_eq!(before.get("user_id"), None, "{text}");
-    let shown = line("order shown");
+    let (shown, _) = lines.line("order shown");
     assert_eq!(shown["span"]["request_id"], "req-span-1", "{text}");
     assert_eq!(shown["span"]["user_id"], "ada", "{text}");
     assert_eq!(shown["fields"]["order"], 7);
     // Sending the body is part of the request too.
-    let sent = &line("body sent")["span"];
+    let (sent, _) = lines.line("body sent");
+    let sent = &sent["span"];
     assert_eq!(sent["request_id"], "req-span-1", "{text}");
     assert_eq!(sent["user_id"], "ada", "{text}");
 
@@ -115,12 +119,7 @@ fn the_applications_own_json_lines_carry_the_request_and_the_user() {
     )
     .expect("request");
     assert_eq!(r.status, 200);
-    let text = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
-    let unspanned: serde_json::Value = text
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
-        .find(|l| l["fields"]["message"] == "no span here")
-        .unwrap_or_else(|| panic!("no line in\n{text}"));
+    let (unspanned, _) = lines.line("no span here");
     assert_eq!(unspanned.get("span"), None, "{unspanned}");
     assert_eq!(unspanned["fields"]["context"], "req-span-2");
 }
