@@ -82,7 +82,7 @@ pub(crate) fn requests() -> u64 {
         route.each_method(|_, series| {
             n += series.in_flight.load(Relaxed);
             series.each_status(|_, d| {
-                n += d.slots.iter().map(|c| c.load(Relaxed)).sum::<u64>();
+                n += d.count();
             });
         });
     }

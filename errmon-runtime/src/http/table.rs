@@ -48,6 +48,11 @@ impl Durations {
         })
     }
 
+    /// Requests recorded: the sum of the slots.
+    pub(crate) fn count(&self) -> u64 {
+        self.slots.iter().map(|c| c.load(Relaxed)).sum()
+    }
+
     fn record(&self, ns: u64) {
         self.slots[slot(ns)].fetch_add(1, Relaxed);
         self.sum_ns.fetch_add(ns, Relaxed);
@@ -82,7 +87,7 @@ impl Series {
     }
 
     /// The durations of `code`, claiming a free slot for a status seen the first time.
-    pub(crate) fn durations(&self, code: u16) -> &Durations {
+    fn durations(&self, code: u16) -> &Durations {
         for s in &self.statuses {
             let seen = match s.code.load(Relaxed) {
                 0 => match s.code.compare_exchange(0, code, Relaxed, Relaxed) {
@@ -241,7 +246,7 @@ mod tests {
         s.record(200, 1_000);
         let mut seen = Vec::new();
         s.each_status(|code, d| {
-            seen.push((code, d.slots.iter().map(|c| c.load(Relaxed)).sum::<u64>()));
+            seen.push((code, d.count()));
         });
         assert_eq!(seen.len(), MAX_STATUSES + 1);
         assert_eq!(seen[0], (200, 2));
