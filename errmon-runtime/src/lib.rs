@@ -25,6 +25,8 @@ mod private;
 mod record;
 mod registry;
 pub mod retry;
+#[cfg(feature = "exporter")]
+mod schedule;
 #[cfg(feature = "server")]
 mod server;
 
