@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
+pub mod history;
 #[cfg(feature = "exporter")]
 pub mod http;
 #[cfg(feature = "exporter")]

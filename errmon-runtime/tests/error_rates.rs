@@ -1,5 +1,5 @@
 //! Rates over 1, 5 and 15 minutes, per function, per group and in total, with the clock
-//! injected: errors per second from the interval rings and errors per finished call.
+//! injected: errors per second and errors per finished call, from the history.
 
 #[macro_use]
 mod support;
@@ -19,8 +19,11 @@ fn clock() -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(NOW.load(Relaxed))
 }
 
+/// Moves the injected clock, and samples the history there, as errmon's scheduler does
+/// every 10 s.
 fn at(secs: u64) {
     NOW.store(T0 + secs * 1000, Relaxed);
+    errmon_runtime::history::sample();
 }
 
 #[derive(Debug)]

@@ -97,10 +97,6 @@ impl Scrapes {
         }
     }
 
-    pub(crate) fn renderer(&self) -> &Renderer {
-        &self.renderer
-    }
-
     /// A rendering in `encoding` that started no earlier than `asked`.
     fn fresh(&self, encoding: Encoding, asked: Instant) -> Arc<Rendered> {
         let i = encoding as usize;

@@ -24,6 +24,7 @@
 
 mod auth;
 mod errors;
+mod history;
 mod metrics;
 mod request;
 mod response;
@@ -73,10 +74,6 @@ impl Endpoint {
         (Routes::clone(&self.routes), Arc::clone(&self.state))
     }
 
-    pub(crate) fn state(&self) -> &Arc<State> {
-        &self.state
-    }
-
     /// The answer to `req`, exactly as the embedded server gives it: authentication first
     /// (`401`), then `404` for an unknown path, `405` with `Allow` for another method, `GET`'s
     /// head without its body for `HEAD`. Blocks while `/metrics` renders.
@@ -92,6 +89,9 @@ pub(crate) struct State {
     /// When set, each route with [`routes::Auth::Required`] (and every unknown path) needs
     /// `Authorization: Bearer <token>`.
     pub(crate) token: Option<String>,
+    /// errmon's background jobs, for an endpoint made without the embedded server: they stop
+    /// with its last clone.
+    pub(crate) scheduler: Option<crate::schedule::Running>,
 }
 
 impl State {
@@ -99,6 +99,7 @@ impl State {
         State {
             scrapes: Scrapes::new(renderer),
             token,
+            scheduler: None,
         }
     }
 }

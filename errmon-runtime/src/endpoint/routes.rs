@@ -51,7 +51,7 @@ pub(crate) struct Routes {
 
 const GET: &[Method] = &[Method::Get];
 
-const INDEX: &str = "errmon\n\n/metrics  Prometheus metrics\n/errors   error reports, groups and rates as JSON (?limit=, ?function=, ?since=, ?order=)\n";
+const INDEX: &str = "errmon\n\n/metrics  Prometheus metrics\n/errors   error reports, groups and rates as JSON (?limit=, ?function=, ?since=, ?order=)\n/history  the last hour of every function, route and the process as JSON (?window=, ?function=, ?route=)\n";
 
 impl Routes {
     /// errmon's routes: `/metrics`, `/errors` and the index `/`, all behind the token.
@@ -69,6 +69,12 @@ impl Routes {
                     methods: GET,
                     auth: Auth::Required,
                     handler: super::errors::handle,
+                },
+                Route {
+                    path: "/history",
+                    methods: GET,
+                    auth: Auth::Required,
+                    handler: super::history::handle,
                 },
                 Route {
                     path: "/",

@@ -1,18 +1,15 @@
 //! The counting half of the tracker, without a lock: every error, panic and retry exhaustion
-//! is counted here (totals, per function, per severity, 1/5/15-minute windows) and the
+//! is counted here (totals, per function, per severity; windows are read from `history`,
+//! which samples the sites' own counters, so nothing here is written per interval) and the
 //! per-function and process-wide report budgets are checked here, with atomics only. An error
 //! whose report is then dropped never takes a lock; threads failing in the same function at
 //! once contend on a few atomic counters, not on a mutex.
 
-use std::collections::VecDeque;
 use std::ptr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
 
 use super::report::Severity;
 use super::snapshot::DropReason;
-use super::tracker::{Sample, Samples};
-use super::window::{INTERVAL_MS, SLOTS, WINDOWS_SECS};
 use crate::registry::Site;
 
 const LOW: u64 = 0xffff_ffff;
@@ -23,55 +20,6 @@ const fn pack(high: u64, low: u64) -> u64 {
 
 const fn unpack(v: u64) -> (u64, u64) {
     (v >> 32, v & LOW)
-}
-
-/// A ring of per-interval counters like `window::Window`, each slot holding its interval
-/// number and its count in one atomic word, so adding needs no lock and no shared head.
-#[derive(Debug)]
-pub(crate) struct AtomicWindow {
-    slots: [AtomicU64; SLOTS],
-}
-
-impl AtomicWindow {
-    pub(crate) const fn new() -> Self {
-        AtomicWindow {
-            slots: [const { AtomicU64::new(0) }; SLOTS],
-        }
-    }
-
-    /// Counts one event at `now_ms`.
-    pub(crate) fn add(&self, now_ms: u64) {
-        let interval = (now_ms / INTERVAL_MS) & LOW;
-        let slot = &self.slots[(interval % SLOTS as u64) as usize];
-        let mut cur = slot.load(Relaxed);
-        loop {
-            let (at, n) = unpack(cur);
-            let new = if at < interval {
-                pack(interval, 1)
-            } else {
-                // The same interval, or (a clock that went back) a newer one: count there.
-                pack(at, (n + 1).min(LOW))
-            };
-            match slot.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
-                Ok(_) => return,
-                Err(seen) => cur = seen,
-            }
-        }
-    }
-
-    /// Events in the last 1, 5 and 15 minutes as of `now_ms`.
-    pub(crate) fn counts(&self, now_ms: u64) -> [u64; 3] {
-        let now = (now_ms / INTERVAL_MS) & LOW;
-        let slots: Vec<(u64, u64)> = self.slots.iter().map(|s| unpack(s.load(Relaxed))).collect();
-        WINDOWS_SECS.map(|secs| {
-            let span = secs * 1000 / INTERVAL_MS;
-            slots
-                .iter()
-                .filter(|&&(at, n)| n > 0 && at <= now && now - at < span)
-                .map(|&(_, n)| n)
-                .sum()
-        })
-    }
 }
 
 /// At most `per_second` admissions in each second of the clock (`0`: no limit). Once the
@@ -118,8 +66,6 @@ pub(crate) struct FnCounters {
     /// `u64::MAX` until the first event.
     pub(crate) first_ms: AtomicU64,
     pub(crate) last_ms: AtomicU64,
-    pub(crate) window: AtomicWindow,
-    pub(crate) samples: SampleRing,
     pub(crate) gate: RateGate,
 }
 
@@ -132,8 +78,6 @@ impl FnCounters {
             exhausted: AtomicU64::new(0),
             first_ms: AtomicU64::new(u64::MAX),
             last_ms: AtomicU64::new(0),
-            window: AtomicWindow::new(),
-            samples: SampleRing::new(),
             gate: RateGate::new(),
         }
     }
@@ -153,50 +97,6 @@ impl FnCounters {
     pub(crate) fn span(&self) -> Option<(u64, u64)> {
         let first = self.first_ms.load(Relaxed);
         (first != u64::MAX).then(|| (first, self.last_ms.load(Relaxed)))
-    }
-}
-
-/// Error-ratio samples, written at most once per interval, so their lock is taken once per
-/// interval and not per error.
-#[derive(Debug)]
-pub(crate) struct SampleRing {
-    /// One past the last sampled interval; `0` before the first sample.
-    next: AtomicU64,
-    samples: Mutex<Samples>,
-}
-
-impl SampleRing {
-    const fn new() -> Self {
-        SampleRing {
-            next: AtomicU64::new(0),
-            samples: Mutex::new(Samples(VecDeque::new())),
-        }
-    }
-
-    /// Takes a sample for `interval` unless one was taken; `read` gives the cumulative
-    /// (finished calls, errors) and runs only when a sample is taken.
-    pub(crate) fn sample(&self, interval: u64, read: impl FnOnce() -> (u64, u64)) {
-        if self.next.load(Relaxed) > interval
-            || self.next.fetch_max(interval + 1, Relaxed) > interval
-        {
-            return;
-        }
-        let (finished, errors) = read();
-        self.samples
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(Sample {
-                interval,
-                finished,
-                errors,
-            });
-    }
-
-    pub(crate) fn ratio(&self, now: u64, span: u64, errors: u64, finished: u64) -> Option<f64> {
-        self.samples
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .ratio(now, span, errors, finished)
     }
 }
 
@@ -276,25 +176,6 @@ pub(crate) static TOTALS: Totals = Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_windows_count_like_the_plain_ones() {
-        let w = AtomicWindow::new();
-        let t0 = 60_000_000;
-        for i in 0..20 {
-            w.add(t0 + i * 30_000);
-        }
-        let now = t0 + 19 * 30_000;
-        assert_eq!(w.counts(now), [2, 10, 20]);
-        assert_eq!(w.counts(now + 10 * 60_000), [0, 0, 10]);
-        assert_eq!(w.counts(now + 16 * 60_000), [0, 0, 0]);
-        std::thread::scope(|s| {
-            for _ in 0..4 {
-                s.spawn(|| (0..1000).for_each(|_| w.add(now + 16 * 60_000)));
-            }
-        });
-        assert_eq!(w.counts(now + 16 * 60_000), [4000, 4000, 4000]);
-    }
 
     #[test]
     fn gates_admit_their_share_per_second() {

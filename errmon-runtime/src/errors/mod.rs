@@ -67,6 +67,8 @@ pub use config::{
     DEFAULT_MAX_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_RING_SIZE, DEFAULT_SAMPLE_ABOVE, ErrorSettings,
     ReportHead, SettingsError,
 };
+#[cfg(feature = "endpoint")]
+pub(crate) use json::percent_decode;
 pub use json::{QueryError, errors_json};
 pub use panic::install_panic_hook;
 pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
@@ -74,6 +76,7 @@ pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
     Rate, Totals, errors_with,
 };
+pub(crate) use snapshot::{Scope, Windows};
 
 pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
@@ -103,6 +106,16 @@ pub fn configure(settings: ErrorSettings) -> Result<(), SettingsError> {
 )]
 pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
     tracker::dropped_totals()
+}
+
+/// Milliseconds since the Unix epoch on error tracking's clock (an injected one in tests).
+pub(crate) fn clock_ms() -> u64 {
+    tracker::now_fast()
+}
+
+/// Errors, panics and exhaustions counted so far, by severity (indexed as `Severity::ALL`).
+pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {
+    tracker::severity_totals()
 }
 
 /// The error path of a `#[monitored]` call of `site` that ran `duration_ns`.

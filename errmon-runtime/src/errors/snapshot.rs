@@ -3,12 +3,12 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::SystemTime;
 
-use super::counters::{self, SampleRing, TOTALS};
+use super::counters::{self, TOTALS};
 use super::groups::OTHER_FINGERPRINT;
 use super::report::{Report, Severity};
 use super::time::unix_ms;
 use super::tracker;
-use super::window::{INTERVAL_MS, WINDOWS_SECS};
+use super::window::WINDOWS_SECS;
 use crate::registry;
 
 /// Why an error got no stored report. Every drop is counted
@@ -243,17 +243,48 @@ pub struct ErrorsSnapshot {
     pub recent: Vec<Report>,
 }
 
-fn rates(counts: [u64; 3], samples: Option<(&SampleRing, u64, u64)>, now: u64) -> [Rate; 3] {
-    let interval = now / INTERVAL_MS;
+/// What the windows of `/errors` are read from: a function's site, every HTTP request
+/// together (the function `http_request`), or the process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Scope {
+    Site(&'static registry::Site),
+    #[cfg_attr(
+        not(feature = "exporter"),
+        allow(dead_code, reason = "HTTP is the exporter's")
+    )]
+    Http,
+    Process,
+}
+
+/// The reader of errors and calls in the windows of [`WINDOWS_SECS`], which a higher layer
+/// (`history`, which keeps them) submits at link time: error tracking keeps no windows of
+/// its own for functions and the process, so that an error on the calling thread writes
+/// nothing a sampler can read.
+pub(crate) struct Windows {
+    /// (errors, calls) in each window of [`WINDOWS_SECS`] ending at `now`, in ms.
+    pub(crate) read: fn(Scope, u64) -> [(u64, u64); 3],
+}
+
+inventory::collect!(Windows);
+
+fn windows(scope: Scope, now: u64) -> [(u64, u64); 3] {
+    inventory::iter::<Windows>
+        .into_iter()
+        .next()
+        .map_or([(0, 0); 3], |w| (w.read)(scope, now))
+}
+
+/// Rates from (errors, calls) per window; `with_ratio` false for groups, whose calls are
+/// not known.
+fn rates(counts: [(u64, u64); 3], with_ratio: bool) -> [Rate; 3] {
     std::array::from_fn(|i| {
         let secs = WINDOWS_SECS[i];
+        let (errors, calls) = counts[i];
         Rate {
             window_secs: secs,
-            count: counts[i],
-            per_second: counts[i] as f64 / secs as f64,
-            error_ratio: samples.and_then(|(s, errors, finished)| {
-                s.ratio(interval, secs * 1000 / INTERVAL_MS, errors, finished)
-            }),
+            count: errors,
+            per_second: errors as f64 / secs as f64,
+            error_ratio: (with_ratio && calls > 0).then(|| errors as f64 / calls as f64),
         }
     })
 }
@@ -276,7 +307,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
     let now = tracker::now_ms(&settings);
     super::panic::sweep(now, settings.panics_anywhere);
     // Read before the lock: it walks the registry.
-    let finished_all = tracker::finished_everywhere();
+    let process_windows = windows(Scope::Process, now);
     let since_ms = query.since.map(unix_ms);
     let wanted = |function: &str| query.function.as_deref().is_none_or(|f| f == function);
 
@@ -302,7 +333,13 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             continue;
         }
         let errors = f.errors.load(Relaxed);
-        let finished = f.site.map(tracker::finished);
+        let scope = f.site.map(|site| {
+            #[cfg(feature = "exporter")]
+            if crate::http::is_report_site(site) {
+                return Scope::Http;
+            }
+            Scope::Site(site)
+        });
         by_function.push(FunctionErrors {
             function,
             module,
@@ -312,9 +349,8 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             first_seen_ms,
             last_seen_ms,
             rates: rates(
-                f.window.counts(now),
-                finished.map(|n| (&f.samples, errors, n)),
-                now,
+                scope.map_or([(0, 0); 3], |scope| windows(scope, now)),
+                scope.is_some(),
             ),
         });
     }
@@ -360,7 +396,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
                 users,
                 users_estimated,
                 samples: g.samples.clone(),
-                rates: rates(g.window.counts(now), None, now),
+                rates: rates(g.window.counts(now).map(|n| (n, 0)), false),
             }
         })
         .collect();
@@ -403,11 +439,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         last_seen_ms: span.map(|(_, last)| last),
         first_error: st.first_report.as_deref().cloned(),
         last_error: st.last_report.as_deref().cloned(),
-        rates: rates(
-            all.window.counts(now),
-            Some((&all.samples, errors, finished_all)),
-            now,
-        ),
+        rates: rates(process_windows, true),
         by_function,
         by_type: sorted(by_type),
         by_kind: sorted(by_kind),

@@ -23,9 +23,8 @@ use super::report::{ErrorRef, Report, Severity};
 use super::ring::Ring;
 use super::snapshot::DropReason;
 use super::time::unix_ms;
-use super::window::{INTERVAL_MS, SLOTS};
 use crate::context::{self, Context};
-use crate::registry::{self, Kind, Site};
+use crate::registry::{self, Site};
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,44 +58,6 @@ pub(crate) struct Event<'a> {
     pub(crate) duration_ns: Option<u64>,
     pub(crate) retry_attempt: Option<u32>,
     pub(crate) panic: Option<PanicDetails>,
-}
-
-/// A reading of cumulative counters at the start of an interval, for error ratios.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Sample {
-    pub(crate) interval: u64,
-    pub(crate) finished: u64,
-    pub(crate) errors: u64,
-}
-
-/// Samples of the last 15 minutes, one per interval at most.
-#[derive(Debug, Default)]
-pub(crate) struct Samples(pub(crate) std::collections::VecDeque<Sample>);
-
-impl Samples {
-    pub(crate) fn push(&mut self, s: Sample) {
-        if self.0.len() > SLOTS {
-            self.0.pop_front();
-        }
-        self.0.push_back(s);
-    }
-
-    /// Errors per finished call in the window of `span` intervals ending at `now`, given the
-    /// counters' values now; `None` when no call finished in it. Every interval with an error
-    /// has a sample, so a window without one had no errors.
-    pub(crate) fn ratio(&self, now: u64, span: u64, errors: u64, finished: u64) -> Option<f64> {
-        let start = (now + 1).saturating_sub(span);
-        match self.0.iter().find(|s| s.interval >= start) {
-            Some(base) => {
-                let calls = finished.saturating_sub(base.finished);
-                (calls > 0).then(|| errors.saturating_sub(base.errors) as f64 / calls as f64)
-            }
-            None => {
-                let last = self.0.back()?;
-                (finished > last.finished).then_some(0.0)
-            }
-        }
-    }
 }
 
 /// What is kept of stored reports; counting is in `counters`, without this lock.
@@ -164,7 +125,7 @@ pub(crate) fn now_ms(settings: &ErrorSettings) -> u64 {
 }
 
 /// [`now_ms`] without reading the settings unless a clock was injected.
-fn now_fast() -> u64 {
+pub(crate) fn now_fast() -> u64 {
     if CUSTOM_CLOCK.load(Relaxed) {
         now_ms(&settings())
     } else {
@@ -188,54 +149,13 @@ pub(crate) fn configure(settings: ErrorSettings) {
     st.settings = settings;
 }
 
-/// Finished calls of a monitored site so far.
-///
-/// The site of HTTP reports (`crate::http`) is never entered: its calls are the requests
-/// (started, as a report comes before its request's body ends), so that its error ratio is
-/// `5xx` answers per request.
-pub(crate) fn finished(site: &Site) -> u64 {
-    #[cfg(feature = "exporter")]
-    if crate::http::is_report_site(site) {
-        return crate::http::requests();
-    }
-    site.snapshot().outcomes.iter().sum()
-}
-
-/// Finished calls of every monitored site so far, and the HTTP requests: the
-/// denominator of the process's error ratio, whose errors include `5xx` answers.
-pub(crate) fn finished_everywhere() -> u64 {
-    let calls: u64 = registry::sites()
-        .into_iter()
-        .filter(|s| s.meta().kind == Kind::Monitored)
-        .map(finished)
-        .sum();
-    #[cfg(feature = "exporter")]
-    let calls = calls + crate::http::requests();
-    calls
-}
-
 /// Counts an event, without a lock (but for the rare types of panics and exhaustions).
 fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
-    let interval = now / INTERVAL_MS;
     let all = &TOTALS.all;
     match ev.what {
         What::Error => {
-            // The call has finished already; its error is counted just below.
-            all.samples.sample(interval, || {
-                (
-                    finished_everywhere().saturating_sub(1),
-                    all.errors.load(Relaxed),
-                )
-            });
             all.errors.fetch_add(1, Relaxed);
-            all.window.add(now);
-            if let Some(site) = ev.site {
-                f.samples.sample(interval, || {
-                    (finished(site).saturating_sub(1), f.errors.load(Relaxed))
-                });
-            }
             f.errors.fetch_add(1, Relaxed);
-            f.window.add(now);
         }
         What::Panic | What::Exhausted => {
             let (total, own) = if ev.what == What::Panic {
@@ -272,6 +192,10 @@ fn admit(f: &FnCounters, filtered: bool, now: u64) -> Result<(), DropReason> {
         return Err(DropReason::Sampled);
     }
     Ok(())
+}
+
+pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {
+    std::array::from_fn(|i| TOTALS.severities[i].load(Relaxed))
 }
 
 pub(crate) fn drop_report(why: DropReason) {
@@ -453,32 +377,5 @@ pub(crate) mod tests_support {
             location: None,
             backtrace: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ratios_read_from_the_oldest_sample_in_the_window() {
-        let mut s = Samples::default();
-        s.push(Sample {
-            interval: 10,
-            finished: 100,
-            errors: 0,
-        });
-        s.push(Sample {
-            interval: 20,
-            finished: 200,
-            errors: 10,
-        });
-        // A 6-interval window ending at 22 starts at 17: from the sample at 20.
-        assert_eq!(s.ratio(22, 6, 15, 250), Some(0.1));
-        // A 30-interval window reaches back to the sample at 10.
-        assert_eq!(s.ratio(22, 30, 15, 250), Some(0.1));
-        assert_eq!(s.ratio(22, 6, 10, 200), None);
-        // Long after the last error: no sample in the window, calls went on.
-        assert_eq!(s.ratio(200, 6, 15, 900), Some(0.0));
     }
 }

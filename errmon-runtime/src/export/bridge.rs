@@ -16,15 +16,15 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use metrics::{Label, counter, gauge, histogram};
 
 use super::model::{FamilyKind, Labels, Model, Value};
 use crate::record::grid::{BOUNDS, BOUNDS_NS, SLOTS};
+use crate::schedule::{self, Job, Running};
 
 /// A series as the bridge remembers it between publishes: family name and labels.
 type SeriesKey = (&'static str, Vec<(String, String)>);
@@ -100,70 +100,76 @@ impl Bridge {
         }
     }
 
-    /// Publishes every `interval` on a background thread until the returned guard drops. An
-    /// `Err` when the thread cannot be started (the operating system's thread limit), so that a
-    /// bridge that publishes nothing is never mistaken for one that works.
+    /// Publishes every `interval` on errmon's scheduler until the returned guard drops (and
+    /// keeps errmon's history meanwhile). An `Err` when the scheduler's thread cannot be
+    /// started (the operating system's thread limit), so that a bridge that publishes nothing
+    /// is never mistaken for one that works.
     ///
     /// ```
     /// let guard = errmon_runtime::export::bridge::Bridge::spawn(std::time::Duration::from_secs(10))?;
-    /// drop(guard); // publishes once more, then stops the thread
+    /// drop(guard); // publishes once more, then stops publishing
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn spawn(interval: Duration) -> io::Result<BridgeGuard> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("errmon-bridge".into())
-            .spawn(move || {
-                let mut bridge = Bridge::new();
-                loop {
-                    bridge.publish();
-                    std::thread::park_timeout(interval);
-                    if flag.load(Ordering::Acquire) {
-                        bridge.publish();
-                        return;
-                    }
-                }
-            })?;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("bridge_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let bridge = Arc::new(Mutex::new(Bridge::new()));
+        let publisher = Arc::clone(&bridge);
+        crate::history::keep_sampling();
+        let running = Running::start()?;
+        bridge
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .publish();
+        schedule::add(Job::blocking(name.clone(), interval, move || {
+            publisher
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .publish();
+        }));
         Ok(BridgeGuard {
-            stop,
-            thread: Some(thread),
+            name,
+            bridge,
+            running: Some(running),
             pid: std::process::id(),
         })
     }
 }
 
-/// Stops the publishing thread of [`Bridge::spawn`], after one last publish, when dropped.
+/// Stops publishing for [`Bridge::spawn`], after one last publish, when dropped.
 ///
-/// In a child made by `fork()`, the thread does not exist: dropping the child's copy of the
-/// guard releases it without waiting, and the parent's thread goes on publishing.
+/// In a child made by `fork()`, the scheduler does not run: dropping the child's copy of the
+/// guard publishes nothing and waits for nothing, and the parent goes on publishing.
 #[must_use = "the bridge stops publishing when the guard is dropped"]
 pub struct BridgeGuard {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    /// The process that started the thread, the only one where it runs.
+    name: String,
+    bridge: Arc<Mutex<Bridge>>,
+    running: Option<Running>,
+    /// The process that started publishing, the only one where the scheduler runs.
     pid: u32,
 }
 
 impl fmt::Debug for BridgeGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BridgeGuard")
-            .field("running", &self.thread.is_some())
-            .finish()
+            .field("job", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl Drop for BridgeGuard {
     fn drop(&mut self) {
-        let Some(t) = self.thread.take() else { return };
         if std::process::id() != self.pid {
-            // A forked child: joining or detaching a thread of the parent would fail.
-            std::mem::forget(t);
+            // A forked child: the parent's scheduler is not here to stop.
+            std::mem::forget(self.running.take());
             return;
         }
-        self.stop.store(true, Ordering::Release);
-        t.thread().unpark();
-        let _ = t.join();
+        schedule::remove(&self.name);
+        self.bridge
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .publish();
+        drop(self.running.take());
     }
 }
 

@@ -131,11 +131,6 @@ impl Renderer {
             .last_len
             .store(flushed + buf.len(), Ordering::Relaxed);
     }
-
-    #[cfg(feature = "endpoint")]
-    pub(crate) fn facade(&self) -> Option<&PrometheusHandle> {
-        self.facade.as_ref()
-    }
 }
 
 /// errmon's own families in the Prometheus text format (0.0.4), rendered with `config`'s

@@ -73,20 +73,10 @@ pub(crate) fn is_report_site(site: &crate::registry::Site) -> bool {
     std::ptr::eq(site, SITE.view())
 }
 
-/// Requests started so far, those in flight included: the calls behind the error ratio of
-/// HTTP reports. As a function's calls are counted when they start, a `5xx` reported before
-/// its request's body has ended is among them.
-pub(crate) fn requests() -> u64 {
-    let mut n = 0;
-    for route in table::routes() {
-        route.each_method(|_, series| {
-            n += series.in_flight.load(Relaxed);
-            series.each_status(|_, d| {
-                n += d.count();
-            });
-        });
-    }
-    n
+/// Whether requests answered with `code` count as errors: `5xx`, and a service that failed
+/// instead of answering.
+pub(crate) fn is_server_error(code: u16) -> bool {
+    (500..=599).contains(&code) || code == FAILED
 }
 
 /// One request being served: counted in flight from [`Exchange::start`], and recorded with

@@ -49,6 +49,7 @@ impl Durations {
     }
 
     /// Requests recorded: the sum of the slots.
+    #[cfg(test)]
     pub(crate) fn count(&self) -> u64 {
         self.slots.iter().map(|c| c.load(Relaxed)).sum()
     }

@@ -1,21 +1,16 @@
 //! [`Config::endpoint`]: errmon's routes without the embedded server.
 
-use std::sync::{Arc, Weak};
-use std::time::Duration;
-
 use super::InstallError;
 use crate::config::Config;
 use crate::endpoint::{Endpoint, Routes, State};
 use crate::export::{Renderer, facade};
 
-/// How often the facade's histograms are folded when nobody scrapes (as the server does).
-const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
-
 impl Config {
-    /// errmon's routes (`/metrics`, `/errors`, `/`), with this configuration's bearer token,
+    /// errmon's routes (`/metrics`, `/errors`, `/history`, `/`), with this configuration's bearer token,
     /// buckets and constant labels, to answer from the application's own server: what the
-    /// embedded server would serve, byte for byte, without starting it (no port, no thread of
-    /// its own). `errmon-tower` mounts it in an axum or tower service.
+    /// embedded server would serve, byte for byte, without starting it (no port). errmon's
+    /// scheduler (history, the facade's upkeep) runs until the last clone of the endpoint is
+    /// dropped. `errmon-tower` mounts it in an axum or tower service.
     ///
     /// Sets up what [`Config::install`] sets up besides the server: the `metrics` facade
     /// recorder (unless [`Config::capture_facade`]`(false)`), error tracking's settings and
@@ -44,33 +39,10 @@ impl Config {
             let _ = crate::errors::configure(errors);
         }
         crate::errors::install_panic_hook();
+        let scheduler = super::spine::start(&settings, facade.as_ref())?;
         let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
-        let endpoint = Endpoint::new(
-            Routes::standard(),
-            State::new(Renderer::with_facade(settings, facade), token),
-        );
-        if endpoint.state().scrapes.renderer().facade().is_some() {
-            upkeep(Arc::downgrade(endpoint.state()));
-        }
-        Ok(endpoint)
+        let mut state = State::new(Renderer::with_facade(settings, facade), token);
+        state.scheduler = Some(scheduler);
+        Ok(Endpoint::new(Routes::standard(), state))
     }
-}
-
-/// Folds the facade's histogram samples every [`UPKEEP_INTERVAL`] while the endpoint lives,
-/// so an application that is not scraped does not keep every sample; the thread ends with the
-/// endpoint's last clone.
-fn upkeep(state: Weak<State>) {
-    let spawned = std::thread::Builder::new()
-        .name("errmon-upkeep".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(UPKEEP_INTERVAL);
-                let Some(state) = state.upgrade() else { return };
-                if let Some(h) = state.scrapes.renderer().facade() {
-                    h.run_upkeep();
-                }
-            }
-        });
-    // Without the thread, scrapes still fold the samples: not worth failing for.
-    drop(spawned);
 }

@@ -33,6 +33,9 @@ pub enum InstallError {
     },
     /// Another `metrics` recorder is installed, so facade metrics cannot be captured.
     RecorderAlreadySet,
+    /// The thread of errmon's scheduler could not be started (the operating system's limit
+    /// on threads).
+    Spawn(std::io::Error),
 }
 
 impl fmt::Display for InstallError {
@@ -51,6 +54,7 @@ impl fmt::Display for InstallError {
                 "another `metrics` recorder is already installed; use `Config::capture_facade(false)` \
                  to serve errmon's metrics without capturing the facade",
             ),
+            Self::Spawn(_) => f.write_str("errmon's scheduler thread could not be started"),
         }
     }
 }
@@ -58,7 +62,7 @@ impl fmt::Display for InstallError {
 impl std::error::Error for InstallError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Bind { source, .. } => Some(source),
+            Self::Bind { source, .. } | Self::Spawn(source) => Some(source),
             // `Config`'s message is already in `Display`, and a `ConfigError` has no cause.
             _ => None,
         }

@@ -52,6 +52,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         let _ = crate::errors::configure(errors);
     }
     crate::errors::install_panic_hook();
+    let scheduler = super::spine::start(&settings, facade.as_ref())?;
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
     let endpoint = Endpoint::new(
@@ -65,6 +66,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     })?;
     Ok(InstallGuard {
         server: Some(server),
+        scheduler: Some(scheduler),
         endpoint,
         pid: std::process::id(),
         #[cfg(feature = "logs")]
@@ -102,6 +104,8 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
 #[must_use = "the endpoint stops when the guard is dropped"]
 pub struct InstallGuard {
     server: Option<Server>,
+    /// errmon's background jobs (history, the facade's upkeep), while this guard lives.
+    scheduler: Option<crate::schedule::Running>,
     endpoint: Endpoint,
     /// The process that started the server, the only one where its threads run.
     pid: u32,
@@ -159,6 +163,7 @@ impl Drop for InstallGuard {
                 server.abandon();
             }
         }
+        drop(self.scheduler.take());
         // Last, so that what was logged while stopping is written too.
         #[cfg(feature = "logs")]
         drop(self.logs.take());

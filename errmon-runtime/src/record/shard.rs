@@ -294,6 +294,25 @@ impl Cells {
             .unwrap_or_default()
     }
 
+    /// A sum of every counter and of the durations' sums: it changes whenever anything is
+    /// recorded (a duration of 0 ns aside, which a counter records too, but for `#[timed]`).
+    pub(crate) fn activity(&self) -> u64 {
+        let mut n = 0u64;
+        for c in self.counters.iter().chain(self.spread_counters.all()) {
+            n = n
+                .wrapping_add(c.calls.load(Relaxed))
+                .wrapping_add(c.retries.load(Relaxed))
+                .wrapping_add(c.exhausted.load(Relaxed));
+            for o in &c.outcomes {
+                n = n.wrapping_add(o.load(Relaxed));
+            }
+        }
+        for h in self.hist.iter().chain(self.spread_hist.all()) {
+            n = n.wrapping_add(h.sum_ns.load(Relaxed));
+        }
+        n
+    }
+
     pub(crate) fn snapshot(&self, kind: Kind) -> Snapshot {
         let mut snap = Snapshot::zero(kind);
         for c in self.counters.iter().chain(self.spread_counters.all()) {

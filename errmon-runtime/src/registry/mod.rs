@@ -62,6 +62,20 @@ pub fn sites() -> Vec<&'static Site> {
     all
 }
 
+/// Calls `f` with every site known so far, in no particular order: what a periodic reader
+/// uses, as it needs neither a list nor an order.
+pub(crate) fn each(mut f: impl FnMut(&'static Site)) {
+    for r in inventory::iter::<Registration> {
+        let site = r.0.view();
+        if !REGISTRY.sites.contains_key(&addr(site)) {
+            register(site);
+        }
+    }
+    for e in REGISTRY.sites.iter() {
+        f(e.value());
+    }
+}
+
 /// Errors counted by site, type and kind.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -154,6 +154,12 @@ impl Site {
             .collect()
     }
 
+    /// A number that changes whenever the site records anything (a sum of its counters and
+    /// of its durations), cheaper to read than a snapshot; `None` until its first call.
+    pub(crate) fn activity(&self) -> Option<u64> {
+        self.cells.get().map(Cells::activity)
+    }
+
     /// Errors returned so far: (full type name, kind, count) per series.
     pub(crate) fn error_series(&self) -> Vec<(&'static str, &'static str, u64)> {
         self.cells

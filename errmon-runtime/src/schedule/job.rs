@@ -13,6 +13,13 @@ pub(crate) enum Work {
     /// A function that may block: run on the scheduler runtime's blocking pool.
     Blocking(Box<dyn Fn() + Send + Sync>),
     /// A future made afresh for each run, polled on the scheduler's runtime.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the first async jobs are health checks and pushes"
+        )
+    )]
     Async(Box<dyn Fn() -> RunFuture + Send + Sync>),
 }
 

@@ -23,7 +23,9 @@ mod thread;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-pub(crate) use job::{Job, JobStats, Work};
+#[cfg(test)]
+use job::Work;
+pub(crate) use job::{Job, JobStats};
 
 /// How long dropping the last [`Running`] waits for the scheduler's thread to stop.
 pub(crate) const STOP_WAIT: Duration = Duration::from_secs(1);
@@ -66,7 +68,10 @@ pub(crate) fn stats() -> Vec<JobStats> {
 }
 
 /// How long ago the scheduler last woke up; `None` while it does not run.
-#[cfg_attr(not(test), allow(dead_code, reason = "read by the probes of a later feature"))]
+#[cfg_attr(
+    not(test),
+    allow(dead_code, reason = "read by the probes of a later feature")
+)]
 pub(crate) fn heartbeat_age() -> Option<Duration> {
     thread::heartbeat_age()
 }

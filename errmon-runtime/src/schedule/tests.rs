@@ -27,7 +27,9 @@ fn a_panicking_or_overrunning_job_is_counted_and_the_others_go_on() {
     add(Job::blocking("test-steady", TICK, move || {
         t.fetch_add(1, Relaxed);
     }));
-    add(Job::blocking("test-panics", TICK, || panic!("a job's own bug")));
+    add(Job::blocking("test-panics", TICK, || {
+        panic!("a job's own bug")
+    }));
     add(Job::blocking("test-overruns", TICK, || {
         std::thread::sleep(TICK * 4);
     }));
@@ -36,9 +38,7 @@ fn a_panicking_or_overrunning_job_is_counted_and_the_others_go_on() {
         TICK,
         Work::Async(Box::new(|| Box::pin(std::future::pending()))),
     ));
-    eventually("the steady job ran five times", || {
-        ticks.load(Relaxed) >= 5
-    });
+    eventually("the steady job ran five times", || ticks.load(Relaxed) >= 5);
     eventually("every failure was counted", || {
         stats_of("test-panics").panics >= 2
             && stats_of("test-overruns").overruns >= 2

@@ -28,5 +28,3 @@ pub(crate) const RENDER_THREADS: usize = 1;
 /// How long dropping the guard waits for a rendering in progress, after closing every
 /// connection; the whole drop returns within about this.
 pub(crate) const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
-/// How often the facade recorder's histograms are compacted.
-pub(crate) const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);

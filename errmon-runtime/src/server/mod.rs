@@ -27,7 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use crate::endpoint::{Routes, State};
-use limits::{MAX_CONNECTIONS, MAX_REFUSING, RENDER_THREADS, SHUTDOWN_WAIT, UPKEEP_INTERVAL};
+use limits::{MAX_CONNECTIONS, MAX_REFUSING, RENDER_THREADS, SHUTDOWN_WAIT};
 
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy, try again\n";
 
@@ -121,15 +121,6 @@ impl Drop for Counted {
 }
 
 async fn run(listener: TcpListener, routes: Arc<Routes>, state: Arc<State>, stop: &Notify) {
-    if let Some(handle) = state.scrapes.renderer().facade().cloned() {
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(UPKEEP_INTERVAL).await;
-                let h = handle.clone();
-                let _ = tokio::task::spawn_blocking(move || h.run_upkeep()).await;
-            }
-        });
-    }
     let active = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
     let mut stopped = pin!(stop.notified());

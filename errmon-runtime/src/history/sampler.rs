@@ -1,0 +1,370 @@
+//! The sampling pass: reads the cumulative counters that already exist (each site's shards
+//! and error table, each HTTP route's series, the error tracker's severities) and keeps the
+//! differences since the last pass, per function, per route, for all routes together (the
+//! function `http_request` of error reports) and for the process.
+//!
+//! The hot path is not touched: a pass only reads. A site whose counters did not move since
+//! the last pass costs one sum of its counter shards; one not called in the last hour keeps
+//! its last totals and no records.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::delta::{Delta, sparse_diff};
+use super::ring::Ring;
+use super::{COARSE_SLOTS, FINE_SLOTS, PER_COARSE};
+use crate::errors::Severity;
+use crate::record::grid::SLOTS;
+use crate::registry::{Kind, OutcomeLabel, Site};
+
+/// Cumulative counts of one source, as read now.
+#[derive(Clone, Debug)]
+pub(crate) struct Current {
+    pub(crate) delta: Delta,
+    /// Error series names, by the index `delta.kinds` uses.
+    pub(crate) names: Vec<(&'static str, &'static str)>,
+}
+
+/// The records of one function, route or the process.
+#[derive(Debug, Default)]
+pub(crate) struct Entity {
+    /// Cumulative counts at the last pass (as a delta from zero).
+    base: Delta,
+    /// Activity signature at the last pass: unchanged means nothing to read.
+    signature: u64,
+    /// The interval of the last pass that read this entity; `None` before the first.
+    pub(crate) last: Option<u64>,
+    pub(crate) names: Vec<(&'static str, &'static str)>,
+    rings: Option<Box<Rings>>,
+}
+
+/// The last 15 minutes at 10 s and the last hour at 1 minute.
+#[derive(Debug, Default)]
+pub(crate) struct Rings {
+    pub(crate) fine: Ring,
+    pub(crate) coarse: Ring,
+}
+
+impl Entity {
+    /// What happened since the last pass, given the counts now.
+    pub(crate) fn since_last(&self, now: &Current) -> Delta {
+        diff(&now.delta, &self.base)
+    }
+
+    pub(crate) fn rings(&self) -> Option<&Rings> {
+        self.rings.as_deref()
+    }
+
+    /// Takes the counts now: their difference from the last pass's is recorded at that pass's
+    /// interval (`None`: at `interval`), and returned; then this becomes the base.
+    fn advance(&mut self, now: Current, interval: u64) -> Delta {
+        let delta = diff(&now.delta, &self.base);
+        self.push(&delta, interval);
+        self.base = now.delta;
+        self.names = now.names;
+        delta
+    }
+
+    /// Records `delta` as what happened since the last pass, when the counts themselves are
+    /// not read (the process's are the sum of the others').
+    fn record(&mut self, delta: &Delta, interval: u64) {
+        self.push(delta, interval);
+        self.base.add(delta);
+    }
+
+    fn push(&mut self, delta: &Delta, interval: u64) {
+        let at = self.last.unwrap_or(interval);
+        self.last = Some(interval);
+        if delta.is_empty() {
+            return self.idle(interval);
+        }
+        let rings = self.rings.get_or_insert_with(Box::default);
+        rings
+            .fine
+            .push(at, delta, interval.saturating_sub(FINE_SLOTS));
+        rings.coarse.push(
+            at / PER_COARSE,
+            delta,
+            (interval / PER_COARSE).saturating_sub(COARSE_SLOTS),
+        );
+    }
+
+    /// Notes a pass that found nothing new; frees the records once all are an hour old.
+    fn idle(&mut self, interval: u64) {
+        self.last = Some(interval);
+        if let Some(r) = &mut self.rings {
+            r.fine.age(interval.saturating_sub(FINE_SLOTS));
+            r.coarse
+                .age((interval / PER_COARSE).saturating_sub(COARSE_SLOTS));
+            if r.fine.is_empty() && r.coarse.is_empty() {
+                self.rings = None;
+            }
+        }
+    }
+
+    /// Bytes held by the records, for the memory bench.
+    pub(crate) fn record_bytes(&self) -> usize {
+        self.rings
+            .as_ref()
+            .map_or(0, |r| r.fine.capacity() + r.coarse.capacity())
+    }
+}
+
+/// `now - base`, counter by counter; series the base does not have count from zero.
+fn diff(now: &Delta, base: &Delta) -> Delta {
+    let sub = |a: u64, b: u64| a.saturating_sub(b);
+    let sparse = |now: &[(u8, u64)], base: &[(u8, u64)]| -> Vec<(u8, u64)> {
+        now.iter()
+            .filter_map(|&(i, n)| {
+                let b = base.iter().find(|&&(j, _)| j == i).map_or(0, |&(_, b)| b);
+                (n > b).then(|| (i, n - b))
+            })
+            .collect()
+    };
+    Delta {
+        calls: sub(now.calls, base.calls),
+        errors: sub(now.errors, base.errors),
+        panics: sub(now.panics, base.panics),
+        cancelled: sub(now.cancelled, base.cancelled),
+        retries: sub(now.retries, base.retries),
+        exhausted: sub(now.exhausted, base.exhausted),
+        hist: sparse(&now.hist, &base.hist),
+        kinds: sparse(&now.kinds, &base.kinds),
+        severities: sparse(&now.severities, &base.severities),
+    }
+}
+
+/// Every entity's records.
+#[derive(Debug, Default)]
+pub(crate) struct History {
+    pub(crate) last_pass: Option<u64>,
+    pub(crate) sites: HashMap<usize, Entity>,
+    /// By route template.
+    #[cfg(feature = "exporter")]
+    pub(crate) routes: HashMap<&'static str, Entity>,
+    /// Every route together: the calls and errors of the function `http_request`.
+    pub(crate) http: Entity,
+    pub(crate) process: Entity,
+}
+
+static HISTORY: std::sync::LazyLock<Mutex<History>> = std::sync::LazyLock::new(Mutex::default);
+
+pub(crate) fn lock() -> MutexGuard<'static, History> {
+    HISTORY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn site_key(site: &'static Site) -> usize {
+    std::ptr::from_ref(site) as usize
+}
+
+/// A site's counts now: calls finished (`#[monitored]`), counted (`#[count_calls]`), timed
+/// (`#[timed]`) or attempted (`#[retry]`); outcomes; durations; errors by series.
+pub(crate) fn read_site(site: &'static Site) -> Current {
+    let snap = site.snapshot();
+    let kind = site.meta().kind;
+    let calls = match kind {
+        Kind::Monitored => snap.outcomes.iter().sum(),
+        Kind::Timed => snap.count(),
+        _ => snap.calls,
+    };
+    let series = site.error_series();
+    Current {
+        delta: Delta {
+            calls,
+            errors: snap.outcome(OutcomeLabel::Error),
+            panics: snap.outcome(OutcomeLabel::Panic),
+            cancelled: snap.outcome(OutcomeLabel::Cancelled),
+            retries: snap.retries,
+            exhausted: snap.exhausted,
+            hist: snap
+                .slots
+                .as_deref()
+                .map(|s| sparse_diff(s, &[]))
+                .unwrap_or_default(),
+            kinds: series
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.2 > 0)
+                .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
+                .collect(),
+            severities: Vec::new(),
+        },
+        names: series.iter().map(|s| (s.0, s.1)).collect(),
+    }
+}
+
+/// A route's counts now: requests answered (or cancelled), `5xx` and failed ones as errors.
+#[cfg(feature = "exporter")]
+pub(crate) fn read_route(route: &crate::http::table::Route) -> Current {
+    let mut d = Delta::default();
+    let mut hist = [0u64; SLOTS];
+    route.each_method(|_, series| {
+        series.each_status(|code, durations| {
+            let mut n = 0;
+            for (sum, c) in hist.iter_mut().zip(&durations.slots) {
+                let c = c.load(std::sync::atomic::Ordering::Relaxed);
+                *sum += c;
+                n += c;
+            }
+            d.calls += n;
+            if crate::http::is_server_error(code) {
+                d.errors += n;
+            } else if code == crate::http::table::CANCELLED {
+                d.cancelled += n;
+            }
+        });
+    });
+    d.hist = sparse_diff(&hist, &[]);
+    Current {
+        delta: d,
+        names: Vec::new(),
+    }
+}
+
+/// The process's counts now: every `#[monitored]` function and every HTTP request, their
+/// errors, and the tracker's severities; durations only with `hist` (they cost a read of
+/// every site's histogram).
+pub(crate) fn read_process(hist: bool) -> Current {
+    let mut d = Delta::default();
+    let mut dense = [0u64; SLOTS];
+    crate::registry::each(|site| {
+        let kind = site.meta().kind;
+        if kind != Kind::Monitored && kind != Kind::Retry {
+            return;
+        }
+        let snap = site.snapshot();
+        if kind == Kind::Retry {
+            d.retries += snap.retries;
+            d.exhausted += snap.exhausted;
+            return;
+        }
+        d.calls += snap.outcomes.iter().sum::<u64>();
+        d.errors += snap.outcome(OutcomeLabel::Error);
+        d.panics += snap.outcome(OutcomeLabel::Panic);
+        d.cancelled += snap.outcome(OutcomeLabel::Cancelled);
+        if let (true, Some(slots)) = (hist, snap.slots.as_deref()) {
+            for (sum, c) in dense.iter_mut().zip(slots.iter()) {
+                *sum += c;
+            }
+        }
+    });
+    let http = read_http();
+    d.calls += http.delta.calls;
+    d.errors += http.delta.errors;
+    d.cancelled += http.delta.cancelled;
+    d.hist = sparse_diff(&dense, &[]);
+    d.severities = severities_now();
+    Current {
+        delta: d,
+        names: Vec::new(),
+    }
+}
+
+/// Every route's counts together.
+pub(crate) fn read_http() -> Current {
+    #[cfg(feature = "exporter")]
+    {
+        let mut d = Delta::default();
+        let mut dense = [0u64; SLOTS];
+        for route in crate::http::table::routes() {
+            let r = read_route(route);
+            d.calls += r.delta.calls;
+            d.errors += r.delta.errors;
+            d.cancelled += r.delta.cancelled;
+            for &(i, n) in &r.delta.hist {
+                dense[usize::from(i)] += n;
+            }
+        }
+        d.hist = sparse_diff(&dense, &[]);
+        Current {
+            delta: d,
+            names: Vec::new(),
+        }
+    }
+    #[cfg(not(feature = "exporter"))]
+    Current {
+        delta: Delta::default(),
+        names: Vec::new(),
+    }
+}
+
+/// One pass at `now_ms`.
+pub(crate) fn pass(now_ms: u64) {
+    let interval = now_ms / super::INTERVAL_MS;
+    let mut guard = lock();
+    let h = &mut *guard;
+    let last_pass = h.last_pass;
+    let mut process = Delta::default();
+    let mut dense = [0u64; SLOTS];
+    crate::registry::each(|site| {
+        let Some(signature) = site.activity() else {
+            return;
+        };
+        let entity = h.sites.entry(site_key(site)).or_insert_with(|| Entity {
+            last: last_pass,
+            ..Entity::default()
+        });
+        if entity.last.is_some() && signature == entity.signature {
+            entity.idle(interval);
+            return;
+        }
+        entity.signature = signature;
+        let d = entity.advance(read_site(site), interval);
+        match site.meta().kind {
+            Kind::Monitored => {
+                process.calls += d.calls;
+                process.errors += d.errors;
+                process.panics += d.panics;
+                process.cancelled += d.cancelled;
+                for &(i, n) in &d.hist {
+                    dense[usize::from(i)] += n;
+                }
+            }
+            Kind::Retry => {
+                process.retries += d.retries;
+                process.exhausted += d.exhausted;
+            }
+            _ => {}
+        }
+    });
+    #[cfg(feature = "exporter")]
+    for route in crate::http::table::routes() {
+        let now = read_route(route);
+        let entity = h.routes.entry(route.name).or_insert_with(|| Entity {
+            last: last_pass,
+            ..Entity::default()
+        });
+        entity.advance(now, interval);
+    }
+    let http = h.http.advance(read_http(), interval);
+    process.calls += http.calls;
+    process.errors += http.errors;
+    process.cancelled += http.cancelled;
+    process.hist = sparse_diff(&dense, &[]);
+    let severities = severities_now();
+    process.severities = diff(
+        &Delta {
+            severities,
+            ..Delta::default()
+        },
+        &h.process.base,
+    )
+    .severities;
+    h.process.record(&process, interval);
+    h.last_pass = Some(interval);
+}
+
+/// The tracker's errors by severity so far, sparse.
+fn severities_now() -> Vec<(u8, u64)> {
+    crate::errors::severity_totals()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, &n)| (u8::try_from(i).unwrap_or(u8::MAX), n))
+        .collect()
+}
+
+/// Severity names by the index the process's `severities` use.
+pub(crate) fn severity(i: u8) -> Option<Severity> {
+    Severity::ALL.get(usize::from(i)).copied()
+}
