@@ -137,6 +137,7 @@ pub(crate) fn returned(
         duration_ns: Some(duration_ns),
         retry_attempt: None,
         panic: None,
+        counted_by_site: true,
     });
 }
 
@@ -158,6 +159,7 @@ pub(crate) fn exhausted(
         duration_ns: None,
         retry_attempt: Some(attempt),
         panic: None,
+        counted_by_site: false,
     });
 }
 
@@ -181,5 +183,6 @@ pub(crate) fn http_status(
         duration_ns: Some(duration_ns),
         retry_attempt: None,
         panic: None,
+        counted_by_site: false,
     });
 }

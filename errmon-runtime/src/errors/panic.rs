@@ -185,6 +185,7 @@ pub(crate) fn unwound_with(
         duration_ns: Some(duration_ns),
         retry_attempt: None,
         panic: details,
+        counted_by_site: false,
     });
 }
 
@@ -224,6 +225,7 @@ pub(crate) fn sweep(now_ms: u64, anywhere: bool) {
             duration_ns: None,
             retry_attempt: None,
             panic: Some(d),
+            counted_by_site: false,
         });
     }
 }

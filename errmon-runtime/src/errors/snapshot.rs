@@ -308,6 +308,8 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
     super::panic::sweep(now, settings.panics_anywhere);
     // Read before the lock: it walks the registry.
     let process_windows = windows(Scope::Process, now);
+    let errors = tracker::errors_total();
+    let by_severity = tracker::severity_totals();
     let since_ms = query.since.map(unix_ms);
     let wanted = |function: &str| query.function.as_deref().is_none_or(|f| f == function);
 
@@ -332,7 +334,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         if !wanted(function) {
             continue;
         }
-        let errors = f.errors.load(Relaxed);
+        let errors = tracker::errors_of(f);
         let scope = f.site.map(|site| {
             #[cfg(feature = "exporter")]
             if crate::http::is_report_site(site) {
@@ -421,7 +423,6 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
 
     let dropped = tracker::dropped_totals().to_vec();
     let all = &TOTALS.all;
-    let errors = all.errors.load(Relaxed);
     let span = all.span();
 
     ErrorsSnapshot {
@@ -445,7 +446,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         by_kind: sorted(by_kind),
         by_severity: Severity::ALL
             .iter()
-            .map(|&s| (s, TOTALS.severities[s as usize].load(Relaxed)))
+            .map(|&s| (s, by_severity[s as usize]))
             .collect(),
         top_groups: groups,
         recent,

@@ -13,6 +13,7 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
 
+use super::report::Severity;
 use crate::record::once::OnceSlice;
 
 /// Error series (distinct type and kind pairs) a site may create before new ones fold into
@@ -25,7 +26,10 @@ pub(crate) const OTHER: &str = "other";
 /// One more slot than series, for `other`.
 const SLOTS: usize = MAX_SERIES + 1;
 
-type Counts = [AtomicU64; SLOTS];
+/// Errors by severity follow the series' counts in each row.
+const SEVERITIES: usize = Severity::ALL.len();
+
+type Counts = [AtomicU64; SLOTS + SEVERITIES];
 
 /// A thread's own counts, on cache lines of their own.
 #[repr(align(128))]
@@ -54,7 +58,7 @@ impl ErrorTable {
     pub(crate) fn new(rows: usize) -> Self {
         ErrorTable {
             keys: [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SERIES],
-            shared: [const { AtomicU64::new(0) }; SLOTS],
+            shared: [const { AtomicU64::new(0) }; SLOTS + SEVERITIES],
             rows: OnceSlice::new(rows),
         }
     }
@@ -92,6 +96,7 @@ impl ErrorTable {
 
     /// Counts one error of thread `thread`; `spread` says whether its site took per-thread
     /// shards, so that its errors get per-thread rows too.
+    #[cfg(test)]
     pub(crate) fn record(
         &self,
         thread: usize,
@@ -99,19 +104,44 @@ impl ErrorTable {
         type_name: &'static str,
         kind: &'static str,
     ) {
+        self.record_with(thread, spread, type_name, kind, Severity::Error);
+    }
+
+    /// Counts one error of `severity` (see [`ErrorTable::record`]).
+    pub(crate) fn record_with(
+        &self,
+        thread: usize,
+        spread: bool,
+        type_name: &'static str,
+        kind: &'static str,
+        severity: Severity,
+    ) {
         let slot = self.slot(type_name, kind);
         if spread {
             self.rows
-                .init(|_| Row([const { AtomicU64::new(0) }; SLOTS]));
+                .init(|_| Row([const { AtomicU64::new(0) }; SLOTS + SEVERITIES]));
         }
         let counts = match self.rows.get(thread) {
             Some(row) => &row.0,
             None => &self.shared,
         };
-        // `slot` is at most `MAX_SERIES`: always in range, without a panic path to prove it.
-        if let Some(count) = counts.get(slot) {
-            count.fetch_add(1, Relaxed);
+        // `slot` is at most `MAX_SERIES`, the severity below `SEVERITIES`: always in range,
+        // without a panic path to prove it.
+        for i in [slot, SLOTS + severity as usize] {
+            if let Some(count) = counts.get(i) {
+                count.fetch_add(1, Relaxed);
+            }
         }
+    }
+
+    /// Errors so far by severity, indexed as `Severity::ALL`.
+    pub(crate) fn severities(&self) -> [u64; SEVERITIES] {
+        std::array::from_fn(|i| {
+            std::iter::once(&self.shared)
+                .chain(self.rows.all().iter().map(|r| &r.0))
+                .map(|counts| counts[SLOTS + i].load(Relaxed))
+                .sum()
+        })
     }
 
     /// Every series with its count: (type name, kind, count), `other` last when used.

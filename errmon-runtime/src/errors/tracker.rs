@@ -12,7 +12,7 @@
 
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
@@ -58,6 +58,10 @@ pub(crate) struct Event<'a> {
     pub(crate) duration_ns: Option<u64>,
     pub(crate) retry_attempt: Option<u32>,
     pub(crate) panic: Option<PanicDetails>,
+    /// Whether the site's own shards counted the error already (by outcome, series and
+    /// severity): a returned error of an instrumented call. The tracker then writes no shared
+    /// counter for it, so threads failing in one function at once share no cache line.
+    pub(crate) counted_by_site: bool,
 }
 
 /// What is kept of stored reports; counting is in `counters`, without this lock.
@@ -138,6 +142,8 @@ pub(crate) fn now_fast() -> u64 {
 pub(crate) fn configure(settings: ErrorSettings) {
     let settings = Arc::new(settings);
     HAS_FILTER.store(settings.filter.is_some(), Relaxed);
+    HAS_SCRUB.store(settings.scrub.is_some(), Relaxed);
+    BACKTRACES.store(u8::from(settings.backtraces), Relaxed);
     RATE_LIMIT.store(settings.rate_limit, Relaxed);
     SAMPLE_ABOVE.store(settings.sample_above, Relaxed);
     // Compared by address: the default is the one function that needs no settings read.
@@ -153,9 +159,11 @@ pub(crate) fn configure(settings: ErrorSettings) {
 fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
     let all = &TOTALS.all;
     match ev.what {
+        What::Error if ev.counted_by_site => {}
         What::Error => {
             all.errors.fetch_add(1, Relaxed);
             f.errors.fetch_add(1, Relaxed);
+            TOTALS.severities[ev.severity as usize].fetch_add(1, Relaxed);
         }
         What::Panic | What::Exhausted => {
             let (total, own) = if ev.what == What::Panic {
@@ -173,11 +181,12 @@ fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
             let mut st = lock();
             tally(&mut st.types, ev.type_name);
             tally(&mut st.kinds, ev.kind);
+            drop(st);
+            TOTALS.severities[ev.severity as usize].fetch_add(1, Relaxed);
         }
     }
     all.seen(now);
     f.seen(now);
-    TOTALS.severities[ev.severity as usize].fetch_add(1, Relaxed);
 }
 
 /// Whether a counted event gets a report.
@@ -194,8 +203,32 @@ fn admit(f: &FnCounters, filtered: bool, now: u64) -> Result<(), DropReason> {
     Ok(())
 }
 
+/// Errors of every kind so far by severity: those the tracker counted, and those the erring
+/// functions' own tables counted.
 pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {
-    std::array::from_fn(|i| TOTALS.severities[i].load(Relaxed))
+    let mut out: [u64; Severity::ALL.len()] =
+        std::array::from_fn(|i| TOTALS.severities[i].load(Relaxed));
+    registry::each(|site| {
+        for (o, n) in out.iter_mut().zip(site.error_severities()) {
+            *o += n;
+        }
+    });
+    out
+}
+
+/// Errors returned so far in the whole process: those the tracker counted (`5xx` answers)
+/// and those the sites' tables did.
+pub(crate) fn errors_total() -> u64 {
+    let mut n = TOTALS.all.errors.load(Relaxed);
+    registry::each(|site| n += site.error_severities().iter().sum::<u64>());
+    n
+}
+
+/// Errors a function returned so far: those its table counted and those the tracker did.
+pub(crate) fn errors_of(f: &FnCounters) -> u64 {
+    f.errors.load(Relaxed)
+        + f.site
+            .map_or(0, |s| s.error_severities().iter().sum::<u64>())
 }
 
 pub(crate) fn drop_report(why: DropReason) {
@@ -219,6 +252,25 @@ fn guarded<R>(hook: impl FnOnce() -> R) -> Option<R> {
 /// Whether the settings have a filter, so that an error whose report is dropped reads the
 /// settings only when there is one.
 static HAS_FILTER: AtomicBool = AtomicBool::new(false);
+/// Whether the settings have a scrub hook, read likewise.
+static HAS_SCRUB: AtomicBool = AtomicBool::new(false);
+/// Whether reports of returned errors capture a backtrace (`UNREAD` until the settings are
+/// first read, as `ERRMON_BACKTRACE` may ask for them): the one setting every stored report
+/// reads, kept apart so that storing one takes no read lock.
+static BACKTRACES: AtomicU8 = AtomicU8::new(UNREAD);
+const UNREAD: u8 = 2;
+
+fn backtraces() -> bool {
+    match BACKTRACES.load(Relaxed) {
+        UNREAD => {
+            let on = settings().backtraces;
+            // A `configure` in between wins.
+            let _ = BACKTRACES.compare_exchange(UNREAD, u8::from(on), Relaxed, Relaxed);
+            on
+        }
+        on => on == 1,
+    }
+}
 
 /// Counts an event and, if it is kept, stores its report.
 pub(crate) fn record(ev: Event<'_>) {
@@ -245,15 +297,17 @@ pub(crate) fn record(ev: Event<'_>) {
         drop_report(why);
         return;
     }
-    let settings = settings();
     // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
-    let Some(mut report) = build(&ev, &settings, function, module, now) else {
+    let backtraces = backtraces();
+    let Some(mut report) = build(&ev, backtraces, function, module, now) else {
         return;
     };
-    if let Some(scrub) = &settings.scrub {
-        if !guarded(|| scrub(&mut report)).unwrap_or(false) {
-            drop_report(DropReason::Scrubbed);
-            return;
+    if HAS_SCRUB.load(Relaxed) {
+        if let Some(scrub) = &settings().scrub {
+            if !guarded(|| scrub(&mut report)).unwrap_or(false) {
+                drop_report(DropReason::Scrubbed);
+                return;
+            }
         }
     }
     let pattern = parameterize(&report.message);
@@ -295,7 +349,7 @@ pub(crate) fn record(ev: Event<'_>) {
 
 fn build(
     ev: &Event<'_>,
-    settings: &ErrorSettings,
+    backtraces: bool,
     function: &'static str,
     module: &'static str,
     now: u64,
@@ -323,7 +377,7 @@ fn build(
     }
     let backtrace = match &ev.panic {
         Some(p) => p.backtrace.as_ref().map(ToString::to_string),
-        None if settings.backtraces => Some(std::backtrace::Backtrace::force_capture().to_string()),
+        None if backtraces => Some(std::backtrace::Backtrace::force_capture().to_string()),
         None => None,
     };
     Some(Report {

@@ -27,6 +27,7 @@ use super::grid;
 use super::once::{OnceBox, OnceSlice};
 use super::shard_count;
 use super::thread::{NOT_NUMBERED, UNOWNED, thread_index};
+use crate::errors::Severity;
 use crate::errors::table::ErrorTable;
 use crate::registry::{Kind, Snapshot};
 
@@ -279,11 +280,24 @@ impl Cells {
 
     /// Counts one error of the given type and kind; the table is created on the first one.
     #[inline]
-    pub(crate) fn record_error(&self, thread: usize, type_name: &'static str, kind: &'static str) {
+    pub(crate) fn record_error(
+        &self,
+        thread: usize,
+        type_name: &'static str,
+        kind: &'static str,
+        severity: Severity,
+    ) {
         let (table, _) = self
             .errors
             .get_or_init(|| ErrorTable::new(shard_count::hist_shards()));
-        table.record(thread, self.is_spread(), type_name, kind);
+        table.record_with(thread, self.is_spread(), type_name, kind, severity);
+    }
+
+    /// Errors so far by severity, indexed as `Severity::ALL`.
+    pub(crate) fn error_severities(&self) -> [u64; Severity::ALL.len()] {
+        self.errors
+            .get()
+            .map_or([0; Severity::ALL.len()], ErrorTable::severities)
     }
 
     /// Error series so far: (type name, kind, count).

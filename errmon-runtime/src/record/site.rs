@@ -227,7 +227,8 @@ fn record_error(
     kind: &'static str,
     failure: Failure<'_>,
 ) {
-    call.cells.record_error(thread, type_name, kind);
+    call.cells
+        .record_error(thread, type_name, kind, failure.severity);
     crate::errors::returned(call.site, type_name, kind, ns, failure);
 }
 

@@ -160,6 +160,14 @@ impl Site {
         self.cells.get().map(Cells::activity)
     }
 
+    /// Errors returned so far by severity, indexed as `Severity::ALL`.
+    pub(crate) fn error_severities(&self) -> [u64; crate::errors::Severity::ALL.len()] {
+        self.cells.get().map_or(
+            [0; crate::errors::Severity::ALL.len()],
+            Cells::error_severities,
+        )
+    }
+
     /// Errors returned so far: (full type name, kind, count) per series.
     pub(crate) fn error_series(&self) -> Vec<(&'static str, &'static str, u64)> {
         self.cells
