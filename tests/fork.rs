@@ -46,7 +46,12 @@ fn dropping_a_guard_in_a_forked_child_neither_panics_nor_hangs_and_the_parent_ke
     let bridge = Bridge::spawn(Duration::from_secs(3600)).expect("spawn the bridge");
     let addr = guard.local_addr();
 
-    assert!(has_scheduler_thread(), "the parent runs errmon's scheduler");
+    let named = Instant::now() + Duration::from_secs(5);
+    while !has_scheduler_thread() {
+        // The thread names itself once it runs.
+        assert!(Instant::now() < named, "the parent runs errmon's scheduler");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     // SAFETY: the child drops the two guards, which touch no lock the parent's other threads
     // may hold at the fork (no allocation, no I/O), starts and stops a scheduler of its own,
     // then leaves with `_exit`.
@@ -61,8 +66,13 @@ fn dropping_a_guard_in_a_forked_child_neither_panics_nor_hangs_and_the_parent_ke
                 return SCHEDULER_LEFT;
             }
             let own = Bridge::spawn(Duration::from_secs(3600)).expect("a bridge in the child");
-            if !has_scheduler_thread() {
-                return NO_SCHEDULER;
+            // The thread names itself once it runs.
+            let named = Instant::now() + Duration::from_secs(5);
+            while !has_scheduler_thread() {
+                if Instant::now() > named {
+                    return NO_SCHEDULER;
+                }
+                std::thread::sleep(Duration::from_millis(5));
             }
             drop(own);
             if has_scheduler_thread() {

@@ -20,6 +20,11 @@
 //! It then checks that the snapshots still add up to every call and error, and prints the
 //! bytes per function of each step (for step 3, per site that took per-thread shards). Target: 10,000 functions called now and then take under 40 MB at
 //! 64 shards.
+//!
+//! A last run keeps an hour of history for the 10,000 functions, all active in every 10 s
+//! interval, on an injected clock (see `measure_history`). Targets: under 40 MB of history
+//! after the hour, nothing but the last totals left an hour after the last call, and a
+//! sampling pass under 5 ms.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -99,7 +104,12 @@ macro_rules! functions {
         $(
             #[errmon_runtime::monitored]
             pub(crate) fn $f(x: u64) -> Result<u64, crate::BenchError> {
-                if x == 3 { Err(crate::BenchError::Busy) } else { Ok(std::hint::black_box(x)) }
+                if x == 3 { return Err(crate::BenchError::Busy) }
+                // Long enough, for large `x`, to land in another duration bucket.
+                for _ in 0..x / 16 {
+                    std::hint::black_box(());
+                }
+                Ok(std::hint::black_box(x))
             }
         )*
         pub(crate) const ALL: [crate::Function; 100] = [$($f),*];
@@ -227,9 +237,62 @@ fn measure() {
     );
 }
 
+/// The injected clock of the history step, in ms since the Unix epoch.
+static NOW_MS: AtomicU64 = AtomicU64::new(1_800_000_000_000);
+
+fn clock() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS.load(Relaxed))
+}
+
+/// An hour of history for 10,000 functions all active: every 10 s on an injected clock, each
+/// function is called four times (durations in three or four buckets, an error in one
+/// interval of four) and the history sampled, as the scheduler would. Prints the bytes the
+/// history holds after the hour, the bytes left an hour after the last call, and the median
+/// and worst sampling pass.
+fn measure_history() {
+    use errmon_runtime::errors::{self, ErrorSettings};
+    let functions: Vec<Function> = generated::all().collect();
+    errors::configure(ErrorSettings::default().clock(clock).rate_limit(1)).unwrap();
+    errmon_runtime::history::sample();
+    let start = live();
+    let mut passes = Vec::with_capacity(360);
+    for interval in 0..360u64 {
+        NOW_MS.fetch_add(10_000, Relaxed);
+        for (i, f) in functions.iter().enumerate() {
+            let fail = (i as u64 + interval) % 4 == 0;
+            for x in [1, 500, 2_000, if fail { 3 } else { 8_000 }] {
+                let _ = black_box(f(black_box(x)));
+            }
+        }
+        let t = Instant::now();
+        errmon_runtime::history::sample();
+        passes.push(t.elapsed());
+    }
+    let hour = live();
+    let records = errmon_runtime::history::record_bytes();
+    // An hour later, nothing called since.
+    for _ in 0..361 {
+        NOW_MS.fetch_add(10_000, Relaxed);
+        errmon_runtime::history::sample();
+    }
+    let idle = live();
+    passes.sort();
+    println!(
+        "RESULT hour={} records={records} idle={} median_us={} max_us={}",
+        hour - start,
+        idle - start,
+        passes[passes.len() / 2].as_micros(),
+        passes[passes.len() - 1].as_micros(),
+    );
+}
+
 fn main() {
     if std::env::var_os("ERRMON_MEMORY_BENCH_CHILD").is_some() {
         measure();
+        return;
+    }
+    if std::env::var_os("ERRMON_MEMORY_BENCH_HISTORY").is_some() {
+        measure_history();
         return;
     }
     let exe = std::env::current_exe().expect("the bench's own path");
@@ -267,4 +330,39 @@ fn main() {
             ((registry + quiet) * FUNCTIONS as isize) as f64 / 1e6
         );
     }
+
+    let out = Command::new(&exe)
+        .env("ERRMON_MEMORY_BENCH_HISTORY", "1")
+        .output()
+        .expect("the bench runs itself");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the history run failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .expect("a RESULT line");
+    let field = |name: &str| -> i64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .expect("a field")
+    };
+    println!("\nHistory of 10,000 functions, all active for an hour (10 s and 1 min records)\n");
+    println!(
+        "| after the hour | of it, records | an hour after the last call | sampling pass, median | worst |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {:.1} MB | {:.1} MB | {:.2} MB ({} B per function) | {:.2} ms | {:.2} ms |",
+        field("hour") as f64 / 1e6,
+        field("records") as f64 / 1e6,
+        field("idle") as f64 / 1e6,
+        field("idle") / FUNCTIONS as i64,
+        field("median_us") as f64 / 1e3,
+        field("max_us") as f64 / 1e3,
+    );
 }

@@ -60,10 +60,22 @@ impl Prometheus {
 
     /// The value of the first sample `query` returns, if any.
     pub fn query(&mut self, query: &str) -> Option<String> {
+        self.query_path(format!("/api/v1/query?query={}", url_encode(query)))
+    }
+
+    /// [`Prometheus::query`] evaluated at `time`, in seconds since the Unix epoch.
+    #[allow(dead_code, reason = "not every test binary evaluates at a given time")]
+    pub fn query_at(&mut self, query: &str, time: f64) -> Option<String> {
+        self.query_path(format!(
+            "/api/v1/query?query={}&time={time:.3}",
+            url_encode(query)
+        ))
+    }
+
+    fn query_path(&mut self, path: String) -> Option<String> {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("prometheus exited ({status}):\n{}", self.log());
         }
-        let path = format!("/api/v1/query?query={}", url_encode(query));
         let r = super::request(self.addr, "GET", &path).ok()?;
         (r.status == 200).then(|| first_value(r.text()))?
     }
