@@ -84,7 +84,8 @@ fn is_timeout(e: &PaymentError) -> bool {
 
 #[monitored(fields(order = order))]
 fn checkout(order: u64, sku: u64, seed: &mut u64) -> Result<String, CheckoutError> {
-    // The application's own log line: with errmon's subscriber it carries the request too.
+    // The application's own log line: written by errmon's subscriber (`log::init()` in `main`),
+    // it carries the request too.
     tracing::info!(order, sku, "checking out");
     if sku.is_multiple_of(13) {
         return Err(CheckoutError::OutOfStock(sku));
@@ -129,6 +130,17 @@ fn seconds_arg() -> Result<Option<u64>, String> {
     }
 }
 
+/// Prints `e` and each of its causes once.
+fn failed(e: &dyn std::error::Error) -> std::process::ExitCode {
+    eprintln!("{e}");
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        eprintln!("  caused by: {c}");
+        cause = c.source();
+    }
+    std::process::ExitCode::FAILURE
+}
+
 fn main() -> std::process::ExitCode {
     let seconds = match seconds_arg() {
         Ok(seconds) => seconds,
@@ -142,15 +154,13 @@ fn main() -> std::process::ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     let guard = match errmon_runtime::install() {
         Ok(guard) => guard,
-        Err(e) => {
-            eprintln!("{e}");
-            let mut cause = std::error::Error::source(&e);
-            while let Some(c) = cause {
-                eprintln!("  caused by: {c}");
-                cause = c.source();
-            }
-            return std::process::ExitCode::FAILURE;
-        }
+        Err(e) => return failed(&e),
+    };
+    // errmon's JSON lines become the application's: its own `checking out` lines are written
+    // next to errmon's reports, on stderr or in the file of `ERRMON_LOG=file:PATH`.
+    let _logs = match errmon_runtime::log::init() {
+        Ok(logs) => logs,
+        Err(e) => return failed(&e),
     };
     let errors = format!("http://{}/errors", guard.local_addr());
     println!("errmon serves error reports at {errors}");

@@ -16,8 +16,8 @@ enum FetchError {
     Unavailable,
 }
 
-/// What the operation prints about its own attempts: `#[retry]` logs retries through `tracing`,
-/// but this example installs no subscriber, so it reports from inside the body.
+/// What the operation prints about its own attempts, on stdout. `#[retry]` also logs each retry
+/// through `tracing`: with no subscriber set here, errmon's own JSON lines on stderr.
 struct Attempts {
     start: Instant,
     previous: Option<Instant>,

@@ -173,7 +173,7 @@ pub struct Settings {
         allow(dead_code, reason = "applied by install()")
     )]
     pub(crate) errors: Option<crate::errors::ErrorSettings>,
-    /// The log output `install()` sets up.
+    /// errmon's own log output, which `install()` starts.
     #[cfg_attr(
         not(all(feature = "server", feature = "logs")),
         allow(dead_code, reason = "applied by install()")
@@ -202,9 +202,10 @@ impl Config {
         Self::default().apply_env(|k| std::env::var(k).ok())
     }
 
-    /// The log output [`Config::install`] sets up when the application has no subscriber
-    /// (see [`log`](crate::log)); replaces what `ERRMON_LOG`, `ERRMON_LOG_LEVEL` (or
-    /// `RUST_LOG`) and `ERRMON_LOG_FORMAT` set.
+    /// errmon's own log output, which [`Config::install`] starts: it writes errmon's events
+    /// while no subscriber is current, and `log::init()` makes it the application's (see
+    /// [`log`](crate::log)); replaces what `ERRMON_LOG`, `ERRMON_LOG_LEVEL` (or `RUST_LOG`)
+    /// and `ERRMON_LOG_FORMAT` set.
     ///
     /// ```
     /// use errmon_runtime::{Config, log::{LogSettings, Output}};

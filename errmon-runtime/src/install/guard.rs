@@ -41,8 +41,9 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         source,
     };
     // Before binding, so that an unwritable log directory stops the start-up with its error.
+    // Started whether or not the application has a subscriber: it may set one later, or none.
     #[cfg(feature = "logs")]
-    let logs = crate::log::init_default(&settings.logs)
+    let logs = crate::log::start_for_install(&settings.logs)
         .map_err(|e| InstallError::Config(ConfigError::new(e.describe())))?;
     let listener = server::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
@@ -87,8 +88,8 @@ fn resolve(listen: &str) -> Result<SocketAddr, InstallError> {
 /// Keeps the endpoint running. Dropping it stops accepting, closes every connection at once
 /// (clients in the middle of a request or a response see the connection close), waits at most
 /// 500 ms for a rendering in progress and joins the server's thread: it returns within 1 s,
-/// whatever the clients do. Then it flushes the lines of the log subscriber `install()` set,
-/// waiting at most its flush timeout (1 s by default).
+/// whatever the clients do. Then it flushes the lines of errmon's own log output, waiting at
+/// most its flush timeout (1 s by default).
 ///
 /// After `fork()`, the child inherits a copy of the guard but none of the server's threads,
 /// which run only in the parent: the parent keeps serving its own metrics, and the child
@@ -109,7 +110,7 @@ pub struct InstallGuard {
     endpoint: Endpoint,
     /// The process that started the server, the only one where its threads run.
     pid: u32,
-    /// Flushes the default subscriber's lines when the guard is dropped.
+    /// Flushes the lines of errmon's own log output when the guard is dropped.
     #[cfg(feature = "logs")]
     logs: Option<crate::log::LogGuard>,
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Output {
-    /// No subscriber is set and nothing is written.
+    /// errmon writes no lines: its events go only to the application's subscriber, if any,
+    /// and [`LogSettings::init`] sets nothing.
     Off,
     /// Standard error, one JSON object a line.
     Stderr,

@@ -2,10 +2,11 @@
 //! and per retry exhaustion (in `retry`), all with target `errmon` and the names of
 //! [`fields`](super::fields).
 //!
-//! A report is emitted once it is stored, so a dropped report emits nothing. `tracing` checks
-//! whether any subscriber wants the event before the values are looked at, and the chain and
-//! the fields are written only by the subscriber that visits them: with no subscriber, nothing
-//! here formats anything.
+//! A report is emitted once it is stored, so a dropped report emits nothing. Where the event
+//! goes (the current subscriber, errmon's own output, nowhere) is decided before the values are
+//! looked at (see [`emit`](super::emit)), and the chain and the fields are written only by the
+//! subscriber that visits them: with no subscriber and no output of errmon's, nothing here
+//! formats anything.
 
 use std::fmt::{self, Display, Write as _};
 
@@ -89,27 +90,25 @@ impl Display for Hex {
 }
 
 macro_rules! report_event {
-    ($level:expr, $r:expr, $message:expr) => {{
+    ($level:expr, $r:expr, $message:literal) => {{
         let r: &Report = $r;
-        tracing::event!(
-            target: "errmon",
-            $level,
+        super::emit::emit!(
+            $level, $message;
             "error.type" = r.error_type.as_str(),
-            error.kind = r.error_kind,
-            error.message = r.message.as_str(),
-            error.chain = tracing::field::display(JsonStrings(&r.chain)),
-            error.fingerprint = tracing::field::display(Hex(r.fingerprint)),
-            function = r.function,
-            module = r.module,
-            request_id = r.request_id.as_deref(),
-            user_id = r.user_id.as_deref(),
-            fields = tracing::field::display(JsonObject(&r.fields)),
-            attempt = r.retry_attempt,
-            duration_s = r.duration.map(|d| d.as_secs_f64()),
-            outcome = if r.panic { "panic" } else { "error" },
-            panic.location = r.location.as_deref(),
-            severity = r.severity.as_str(),
-            $message
+            "error.kind" = r.error_kind,
+            "error.message" = r.message.as_str(),
+            "error.chain" = tracing::field::display(JsonStrings(&r.chain)),
+            "error.fingerprint" = tracing::field::display(Hex(r.fingerprint)),
+            "function" = r.function,
+            "module" = r.module,
+            "request_id" = r.request_id.as_deref(),
+            "user_id" = r.user_id.as_deref(),
+            "fields" = tracing::field::display(JsonObject(&r.fields)),
+            "attempt" = r.retry_attempt,
+            "duration_s" = r.duration.map(|d| d.as_secs_f64()),
+            "outcome" = if r.panic { "panic" } else { "error" },
+            "panic.location" = r.location.as_deref(),
+            "severity" = r.severity.as_str(),
         )
     }};
 }

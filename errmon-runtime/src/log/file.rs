@@ -1,17 +1,15 @@
 //! Opening the output: standard error, or a file rotated by size (and optionally daily) by
-//! `rolling-file`, which writes each line whole into one file; and setting the default
-//! subscriber.
+//! `rolling-file`, which writes each line whole into one file.
 
 use std::fmt;
 use std::io::Write;
 
 use rolling_file::{BasicRollingFileAppender, RollingConditionBasic};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
 
 use super::config::{LogSettings, Output};
 use super::json::JsonLayer;
-use super::writer::{self, LogGuard};
+use super::writer::{self, LogGuard, Queue};
 
 /// Why errmon's log output could not be started: the file or its directory cannot be
 /// written, or the writer thread could not be spawned.
@@ -79,6 +77,12 @@ impl LogSettings {
     /// # Ok::<(), errmon_runtime::log::LogStartError>(())
     /// ```
     pub fn layer(&self) -> Result<(JsonLayer, LogGuard), LogStartError> {
+        let (layer, queue) = self.parts()?;
+        Ok((layer, LogGuard::new(queue, self.flush_timeout)))
+    }
+
+    /// A [`JsonLayer`] writing to this output and the queue to its writer thread.
+    pub(crate) fn parts(&self) -> Result<(JsonLayer, Queue), LogStartError> {
         let (sink, what) = open(self)?;
         let queue = writer::start(sink, self.queue, what.clone())
             .map_err(|source| LogStartError { what, source })?;
@@ -87,7 +91,7 @@ impl LogSettings {
                 queue: queue.clone(),
                 profile: self.profile,
             },
-            LogGuard::new(queue, self.flush_timeout),
+            queue,
         ))
     }
 
@@ -97,22 +101,5 @@ impl LogSettings {
         EnvFilter::builder()
             .parse(&self.level)
             .unwrap_or_else(|_| EnvFilter::new("info"))
-    }
-}
-
-/// Sets errmon's JSON-lines subscriber as the global default, unless the output is off or the
-/// application set one already (which stays). `Ok(None)` when nothing was set.
-pub(crate) fn init_default(settings: &LogSettings) -> Result<Option<LogGuard>, LogStartError> {
-    if settings.output == Output::Off || tracing::dispatcher::has_been_set() {
-        return Ok(None);
-    }
-    let (layer, guard) = settings.layer()?;
-    let subscriber = tracing_subscriber::registry()
-        .with(settings.filter())
-        .with(layer);
-    // Another thread may have set one since: then that one stays and ours is dropped.
-    match tracing::subscriber::set_global_default(subscriber) {
-        Ok(()) => Ok(Some(guard)),
-        Err(_) => Ok(None),
     }
 }

@@ -1,10 +1,23 @@
 //! Structured logs through `tracing`: errmon's events, a layer that writes JSON lines with the
-//! request context, and the default subscriber [`install`](crate::install) sets.
+//! request context, errmon's own output, and [`init`], which makes errmon's JSON lines the
+//! application's log format.
 //!
 //! errmon emits one `tracing` event per stored error report and panic (level `error`, or per
 //! the function's `severity`), per retry (`warn`) and per exhausted retry (`error`), all with
 //! target [`TARGET`] (`errmon`) and the field names of [`fields`]. They land wherever the
-//! application's events go.
+//! application's events go: in the subscriber current where they are emitted, whether the
+//! application set it before [`install`](crate::install) or after it.
+//!
+//! `install()` never sets a subscriber: the application may set its own at any time, before
+//! or after it (`tracing_subscriber::fmt().init()`, `registry().with(..).init()`,
+//! `tracing::subscriber::set_global_default`). While no subscriber is current, errmon's events
+//! are written by errmon's own output instead: JSON lines on standard error or in the file of
+//! [`Config::logs`](crate::Config::logs) (`ERRMON_LOG`, `ERRMON_LOG_LEVEL`,
+//! `ERRMON_LOG_FORMAT`; `ERRMON_LOG=off` turns it off), which `install()` starts and keeps to
+//! itself: the application's own events are not written there, and no dispatcher is set
+//! (`tracing::dispatcher::has_been_set()` stays `false`). [`init`] (or [`LogSettings::init`])
+//! sets that output as the global default, so the application's events become errmon's JSON
+//! lines too, with the request context.
 //!
 //! [`layer`] (and [`LogSettings::layer`]) is a `tracing_subscriber` layer for an application
 //! with its own subscriber: it writes every event, the application's included, as one JSON
@@ -30,11 +43,14 @@
 //! ```
 
 mod config;
+pub(crate) mod emit;
 mod event;
 #[cfg(feature = "logs")]
 mod file;
 #[cfg(feature = "logs")]
 mod json;
+#[cfg(feature = "logs")]
+mod own;
 mod writer;
 
 pub use config::{
@@ -49,7 +65,9 @@ pub(crate) use event::report;
 #[cfg(feature = "logs")]
 pub use file::LogStartError;
 #[cfg(feature = "logs")]
-pub(crate) use file::init_default;
+pub(crate) use own::start_for_install;
+#[cfg(feature = "logs")]
+pub use own::{LogInitError, init};
 
 /// The stable field names of errmon's events (see the README's table).
 pub mod fields {

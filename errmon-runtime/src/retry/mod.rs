@@ -531,16 +531,15 @@ impl<W, R: Random> Attempts<'_, W, R> {
         if let Some(site) = self.retry.site {
             site.retried();
         }
-        tracing::warn!(
-            target: "errmon",
-            function,
-            module,
+        crate::log::emit::emit!(
+            tracing::Level::WARN, "attempt failed; retrying";
+            "function" = function,
+            "module" = module,
             "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
-            attempt = self.attempt,
-            delay_ms = delay.as_secs_f64() * 1e3,
-            "error.message" = %show::Shown(error, show),
-            outcome = "retry",
-            "attempt failed; retrying"
+            "attempt" = self.attempt,
+            "delay_ms" = delay.as_secs_f64() * 1e3,
+            "error.message" = tracing::field::display(show::Shown(error, show)),
+            "outcome" = "retry",
         );
         Next::Retry(delay)
     }
@@ -552,32 +551,18 @@ impl<W, R: Random> Attempts<'_, W, R> {
             crate::errors::exhausted(site.view(), self.attempt, std::any::type_name::<E>(), error);
         }
         // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
-        if self.retry.policy.max_elapsed.is_some() {
-            tracing::error!(
-                target: "errmon",
-                function,
-                module,
-                "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
-                attempt = self.attempt,
-                duration_s = elapsed.as_secs_f64(),
-                budget,
-                "error.message" = %error,
-                outcome = "exhausted",
-                "retries exhausted"
-            );
-        } else {
-            tracing::error!(
-                target: "errmon",
-                function,
-                module,
-                "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
-                attempt = self.attempt,
-                budget,
-                "error.message" = %error,
-                outcome = "exhausted",
-                "retries exhausted"
-            );
-        }
+        let duration_s = self.retry.policy.max_elapsed.map(|_| elapsed.as_secs_f64());
+        crate::log::emit::emit!(
+            tracing::Level::ERROR, "retries exhausted";
+            "function" = function,
+            "module" = module,
+            "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+            "attempt" = self.attempt,
+            "duration_s" = duration_s,
+            "budget" = budget,
+            "error.message" = tracing::field::display(error),
+            "outcome" = "exhausted",
+        );
     }
 
     fn names(&self) -> (&'static str, &'static str) {
