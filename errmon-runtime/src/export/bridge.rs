@@ -60,7 +60,9 @@ impl Bridge {
     /// in two `impl` blocks of one module) are published as one sum, as `/metrics` serves them.
     pub fn publish(&mut self) {
         let model = Model::collect(&[]);
-        for family in model.families().iter().chain(&super::http::families()) {
+        let mut others = super::http::families();
+        others.extend(super::schedule::families());
+        for family in model.families().iter().chain(&others) {
             for (labels, value) in &family.series {
                 match (family.kind, value) {
                     (FamilyKind::Counter, Value::Number(v)) => {

@@ -14,6 +14,7 @@ pub(crate) mod http;
 mod layout;
 pub(crate) mod model;
 mod prometheus;
+mod schedule;
 
 use std::fmt;
 use std::sync::Arc;
@@ -124,6 +125,7 @@ impl Renderer {
             consts,
             &mut counted,
         );
+        schedule::render(buf, consts);
         if let Some(h) = &self.facade {
             buf.push_str(&h.render());
         }

@@ -62,7 +62,11 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    fn as_str(self) -> &'static str {
+    /// Every failure, in label order.
+    pub(crate) const ALL: [Failure; 3] = [Failure::Overrun, Failure::Panic, Failure::Timeout];
+
+    /// The value of the `failure` label.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Failure::Overrun => "overrun",
             Failure::Panic => "panic",
@@ -83,6 +87,17 @@ pub(crate) struct JobStats {
     pub(crate) panics: u64,
     /// Async runs dropped at their timeout.
     pub(crate) timeouts: u64,
+}
+
+impl JobStats {
+    /// The count of `failure`.
+    pub(crate) fn failures(&self, failure: Failure) -> u64 {
+        match failure {
+            Failure::Overrun => self.overruns,
+            Failure::Panic => self.panics,
+            Failure::Timeout => self.timeouts,
+        }
+    }
 }
 
 impl Job {
@@ -135,15 +150,13 @@ impl Job {
         };
         counter.fetch_add(1, Relaxed);
         if !self.said[how as usize].swap(true, Relaxed) {
-            tracing::warn!(
-                target: "errmon",
-                job = %self.name,
-                failure = how.as_str(),
-                interval_s = self.every.as_secs_f64(),
-                "errmon's background job `{}` failed ({}): the other jobs go on; \
-                 errmon_scheduler_job_failures_total counts every failure",
-                self.name,
-                how.as_str(),
+            crate::log::emit::emit!(
+                tracing::Level::WARN,
+                "errmon's background job failed; the other jobs go on, and \
+                 errmon_scheduler_job_failures_total counts every failure";
+                "job" = self.name.as_str(),
+                "failure" = how.as_str(),
+                "interval_s" = self.every.as_secs_f64(),
             );
         }
     }

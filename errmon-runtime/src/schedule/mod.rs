@@ -25,7 +25,7 @@ use std::time::Duration;
 
 #[cfg(test)]
 use job::Work;
-pub(crate) use job::{Job, JobStats};
+pub(crate) use job::{Failure, Job, JobStats};
 
 /// How long dropping the last [`Running`] waits for the scheduler's thread to stop.
 pub(crate) const STOP_WAIT: Duration = Duration::from_secs(1);
