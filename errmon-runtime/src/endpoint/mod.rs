@@ -19,8 +19,14 @@
 //! registry takes milliseconds (22 ms at 10,000 functions): an async server calls it from a
 //! blocking pool (`tokio::task::spawn_blocking`), as the embedded server and `errmon-tower` do.
 //!
-//! A new route is one entry of `Routes::standard`: its path, its methods, whether it needs
-//! the bearer token, and a handler from the request and the shared state to a response.
+//! # Adding a route
+//!
+//! A feature adds its route in `Endpoint::build` (below), the one place where both
+//! `install()` and `Config::endpoint()` build the routing table: `routes.add(Route::cheap(
+//! path, summary, handler))` (or `Route::render` for an answer that takes milliseconds, or
+//! `Route::probe` for a health probe, answered without the token). The handler is a closure
+//! that captures the feature's own state. `routes.rs` documents the table; the index (`/`)
+//! lists the new route by itself.
 
 mod auth;
 mod errors;
@@ -37,11 +43,14 @@ pub(crate) use routes::Routes;
 
 use std::sync::Arc;
 
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::config::Settings;
 use crate::export::Renderer;
 
-/// errmon's routes (`/metrics`, `/errors`, `/` and those to come) with their state: the
-/// renderer behind its scrape cache and the bearer token. Cheap to clone; clones share the
-/// cache, so concurrent scrapes through any of them render once.
+/// errmon's routes (`/metrics`, `/errors`, `/` and those to come, each with the state it
+/// answers from, such as the renderer behind its scrape cache) and the bearer token. Cheap to
+/// clone; clones share that state, so concurrent scrapes through any of them render once.
 ///
 /// Made by [`Config::endpoint`](crate::Config::endpoint) (without the embedded server) or
 /// [`InstallGuard::endpoint`](crate::InstallGuard::endpoint) (the running server's own).
@@ -61,6 +70,20 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
+    /// errmon's endpoint as [`Config::install`](crate::Config::install) and
+    /// [`Config::endpoint`](crate::Config::endpoint) serve it: `settings`' token, the
+    /// renderer of `/metrics` (with the `metrics` facade's `facade`), and the routing table.
+    ///
+    /// A feature's route is added here, once for both: after the standard routes,
+    /// `routes.add(Route::cheap("/path", "summary", move |req| state.answer(req)))` with the
+    /// feature's own state (see `routes.rs`).
+    pub(crate) fn build(settings: Settings, facade: Option<PrometheusHandle>) -> Self {
+        let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
+        let state = State::new(Renderer::with_facade(settings, facade), token);
+        let routes = Routes::standard(&state.scrapes);
+        Self::new(routes, state)
+    }
+
     pub(crate) fn new(routes: Routes, state: State) -> Self {
         Endpoint {
             routes: Arc::new(routes),
@@ -85,10 +108,10 @@ impl Endpoint {
     }
 }
 
-/// What every handler may read: the renderer of `/metrics` (behind the scrape cache) and the
-/// bearer token, if one is configured.
+/// What the routing table and the transports read: the bearer token, if one is configured,
+/// and the renderer of `/metrics` behind its scrape cache (which `/metrics`' handler shares).
 pub(crate) struct State {
-    pub(crate) scrapes: Scrapes,
+    pub(crate) scrapes: Arc<Scrapes>,
     /// When set, each route with [`routes::Auth::Required`] (and every unknown path) needs
     /// `Authorization: Bearer <token>`.
     pub(crate) token: Option<String>,
@@ -97,7 +120,7 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn new(renderer: Renderer, token: Option<String>) -> Self {
         State {
-            scrapes: Scrapes::new(renderer),
+            scrapes: Arc::new(Scrapes::new(renderer)),
             token,
         }
     }

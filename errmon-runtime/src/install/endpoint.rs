@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::InstallError;
 use crate::config::Config;
-use crate::endpoint::{Endpoint, Routes, State};
-use crate::export::{Renderer, facade};
+use crate::endpoint::{Endpoint, State};
+use crate::export::facade;
 
 /// How often the facade's histograms are folded when nobody scrapes (as the server does).
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -44,11 +44,7 @@ impl Config {
             let _ = crate::errors::configure(errors);
         }
         crate::errors::install_panic_hook();
-        let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
-        let endpoint = Endpoint::new(
-            Routes::standard(),
-            State::new(Renderer::with_facade(settings, facade), token),
-        );
+        let endpoint = Endpoint::build(settings, facade);
         if endpoint.state().scrapes.renderer().facade().is_some() {
             upkeep(Arc::downgrade(endpoint.state()));
         }
