@@ -26,7 +26,8 @@
 //! path, summary, handler))` (or `Route::render` for an answer that takes milliseconds, or
 //! `Route::probe` for a health probe, answered without the token). The handler is a closure
 //! that captures the feature's own state. `routes.rs` documents the table; the index (`/`)
-//! lists the new route by itself.
+//! lists the new route by itself, and the README's table of routes needs a row for it
+//! (`tests/routes.rs` compares the two).
 
 mod auth;
 mod errors;

@@ -14,7 +14,8 @@
 //! }));
 //! ```
 //!
-//! The index (`/`) lists every route with its summary.
+//! The index (`/`) lists every route with its summary, and the README's table of routes is
+//! checked against it (`tests/routes.rs`): a new route gets a row there too.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
