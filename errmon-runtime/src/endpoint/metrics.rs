@@ -50,6 +50,16 @@ pub(crate) struct Scrapes {
     renderer: Renderer,
     slots: [Mutex<Slot>; 2],
     pools: [Arc<Pool>; 2],
+    /// Where the next rendering waits, for the tests of what is answered meanwhile.
+    #[cfg(test)]
+    gate: Mutex<Option<Gate>>,
+}
+
+/// Holds a rendering: it says it has started on `started`, then waits for `release`.
+#[cfg(test)]
+pub(crate) struct Gate {
+    pub(crate) started: std::sync::mpsc::Sender<()>,
+    pub(crate) release: std::sync::mpsc::Receiver<()>,
 }
 
 #[derive(Default)]
@@ -94,7 +104,15 @@ impl Scrapes {
             renderer,
             slots: Default::default(),
             pools: Default::default(),
+            #[cfg(test)]
+            gate: Mutex::default(),
         }
+    }
+
+    /// The next rendering waits at `gate` before it renders.
+    #[cfg(test)]
+    pub(crate) fn hold_next(&self, gate: Gate) {
+        *self.gate.lock().unwrap_or_else(PoisonError::into_inner) = Some(gate);
     }
 
     pub(crate) fn renderer(&self) -> &Renderer {
@@ -108,6 +126,18 @@ impl Scrapes {
         if let Some(l) = slot.latest.as_ref().filter(|l| l.started >= asked) {
             if let Some(body) = l.body.upgrade() {
                 return body;
+            }
+        }
+        #[cfg(test)]
+        {
+            let gate = self
+                .gate
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(gate) = gate {
+                let _ = gate.started.send(());
+                let _ = gate.release.recv();
             }
         }
         let started = Instant::now();

@@ -16,8 +16,11 @@
 //! ```
 //!
 //! [`Endpoint::answer`] renders on the calling thread, which for `/metrics` of a large
-//! registry takes milliseconds (22 ms at 10,000 functions): an async server calls it from a
-//! blocking pool (`tokio::task::spawn_blocking`), as the embedded server and `errmon-tower` do.
+//! registry takes milliseconds (22 ms at 10,000 functions). An async server first asks
+//! [`Endpoint::answer_inline`], which answers every cheap route (`/errors`, `/`, and every
+//! `401`, `404` and `405`) on the spot, and calls [`Endpoint::answer`] from a blocking pool
+//! (`tokio::task::spawn_blocking`) only when it returns `None`, as the embedded server and
+//! `errmon-tower` do: a cheap answer never waits behind a rendering.
 //!
 //! # Adding a route
 //!
@@ -36,6 +39,8 @@ mod request;
 mod response;
 mod routes;
 
+#[cfg(test)]
+pub(crate) use metrics::Gate;
 pub(crate) use metrics::Scrapes;
 pub(crate) use request::Method;
 pub use request::Request;
@@ -103,9 +108,37 @@ impl Endpoint {
 
     /// The answer to `req`, exactly as the embedded server gives it: authentication first
     /// (`401`), then `404` for an unknown path, `405` with `Allow` for another method, `GET`'s
-    /// head without its body for `HEAD`. Blocks while `/metrics` renders.
+    /// head without its body for `HEAD`. Blocks while `/metrics` renders: an async server
+    /// calls [`Endpoint::answer_inline`] first, and this from a blocking pool.
     pub fn answer(&self, req: &Request) -> Response {
         self.routes.answer(req, &self.state)
+    }
+
+    /// The answer to `req` if it is cheap to make: exactly [`Endpoint::answer`]'s, for every
+    /// route answered inline (`/errors`, `/`) and for every `401`, `404` and `405`. `None`
+    /// when `req` reaches a route that renders (`/metrics`): call [`Endpoint::answer`] for
+    /// it on a blocking pool. A transport answers cheap routes on the task that read the
+    /// request, so they never wait behind a rendering.
+    ///
+    /// ```
+    /// use errmon_runtime::endpoint::Request;
+    ///
+    /// let endpoint = errmon_runtime::Config::default().endpoint()?;
+    /// let req = Request::new("GET", "/errors", None);
+    /// let r = match endpoint.answer_inline(&req) {
+    ///     Some(r) => r,
+    ///     // In an async server: `tokio::task::spawn_blocking(move || endpoint.answer(&req))`.
+    ///     None => endpoint.answer(&req),
+    /// };
+    /// assert_eq!(r.status(), 200);
+    /// assert!(endpoint.answer_inline(&Request::new("GET", "/metrics", None)).is_none());
+    /// assert!(endpoint.answer_inline(&Request::new("HEAD", "/metrics", None)).is_none());
+    /// let refused = endpoint.answer_inline(&Request::new("POST", "/metrics", None));
+    /// assert_eq!(refused.map(|r| r.status()), Some(405));
+    /// # Ok::<(), errmon_runtime::InstallError>(())
+    /// ```
+    pub fn answer_inline(&self, req: &Request) -> Option<Response> {
+        self.routes.answer_inline(req, &self.state)
     }
 }
 
@@ -124,5 +157,63 @@ impl State {
             scrapes: Arc::new(Scrapes::new(renderer)),
             token,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::sync::{Mutex, PoisonError};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::Config;
+
+    /// How long a test waits for what must happen before failing instead of hanging; never
+    /// a measure of how fast it happened.
+    const STUCK: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn cheap_routes_are_answered_while_a_render_is_held() {
+        let settings = Config::default().validate().expect("default config");
+        let state = State::new(Renderer::new(settings), None);
+        let (started, has_started) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        state.scrapes.hold_next(Gate {
+            started,
+            release: released,
+        });
+        let routes = Routes::standard(&state.scrapes);
+        let endpoint = Endpoint::new(routes, state);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let log = |events: &Mutex<Vec<&'static str>>, e| {
+            events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(e);
+        };
+        let scrape = {
+            let (endpoint, events) = (endpoint.clone(), Arc::clone(&events));
+            std::thread::spawn(move || {
+                let req = Request::new("GET", "/metrics", None);
+                assert!(endpoint.answer_inline(&req).is_none());
+                let r = endpoint.answer(&req);
+                log(&events, "/metrics answered");
+                r.status()
+            })
+        };
+        has_started.recv_timeout(STUCK).expect("the render starts");
+        log(&events, "render held");
+        for target in ["/errors", "/"] {
+            let r = endpoint.answer_inline(&Request::new("GET", target, None));
+            assert_eq!(r.map(|r| r.status()), Some(200), "{target}");
+        }
+        log(&events, "/errors and / answered");
+        release.send(()).expect("the render waits");
+        assert_eq!(scrape.join().expect("the scrape"), 200);
+        assert_eq!(
+            *events.lock().unwrap_or_else(PoisonError::into_inner),
+            ["render held", "/errors and / answered", "/metrics answered"]
+        );
     }
 }

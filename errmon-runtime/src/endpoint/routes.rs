@@ -18,6 +18,7 @@
 //! checked against it (`tests/routes.rs`): a new route gets a row there too.
 
 use std::fmt::Write as _;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use super::auth::authorized;
@@ -243,6 +244,22 @@ impl Routes {
         match self.decide(req, state) {
             Decision::Refused(r) => r,
             Decision::Route(route) => self.run(route, req),
+        }
+    }
+
+    /// [`Routes::answer`] if it is made inline: every refusal, and the routes that are
+    /// [`Cost::Cheap`]. `None` when `req` reaches a [`Cost::Render`] route, whose answer is
+    /// for a blocking pool. A cheap handler that panics gets `500`, as a render that panics on
+    /// a blocking pool gets from the transport, instead of unwinding into the task that read
+    /// the request.
+    pub(crate) fn answer_inline(&self, req: &Request, state: &State) -> Option<Response> {
+        match self.decide(req, state) {
+            Decision::Refused(r) => Some(r),
+            Decision::Route(route) if route.cost == Cost::Cheap => Some(
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.run(route, req)))
+                    .unwrap_or_else(|_| Response::text(500, "internal error\n")),
+            ),
+            Decision::Route(_) => None,
         }
     }
 
@@ -511,6 +528,67 @@ mod tests {
         // Served as the table is when answered, so a route added later is listed too.
         let r = routes.answer(&Request::get("/"), &state(None));
         assert_eq!(&r.body[..], index.as_bytes());
+    }
+
+    #[test]
+    fn only_a_render_is_left_for_a_blocking_pool() {
+        let routes = standard();
+        let open = state(None);
+        for (method, target) in [(Method::Get, "/metrics"), (Method::Head, "/metrics?x=1")] {
+            let req = with(method, target, None);
+            assert!(
+                routes.answer_inline(&req, &open).is_none(),
+                "{method:?} {target}"
+            );
+        }
+        for (method, target, status) in [
+            (Method::Get, "/errors?limit=1", 200),
+            (Method::Get, "/errors?limit=lots", 400),
+            (Method::Head, "/errors", 200),
+            (Method::Get, "/", 200),
+            (Method::Get, "/nowhere", 404),
+            (Method::Other, "/metrics", 405),
+        ] {
+            let req = with(method, target, None);
+            let inline = routes.answer_inline(&req, &open);
+            let inline = inline.unwrap_or_else(|| panic!("{method:?} {target} not inline"));
+            let answered = routes.answer(&req, &open);
+            assert_eq!(inline.status, status, "{method:?} {target}");
+            assert_eq!(answered.status, status, "{method:?} {target}");
+            assert_eq!(inline.headers, answered.headers, "{method:?} {target}");
+            assert_eq!(
+                inline.content_length, answered.content_length,
+                "{method:?} {target}"
+            );
+            if target != "/errors?limit=1" && method != Method::Head {
+                // `/errors` carries the time of its answer; the others are equal to the byte.
+                assert_eq!(inline.body, answered.body, "{method:?} {target}");
+            }
+        }
+        // Refused before the render: answered inline; with the token, rendered.
+        let guarded = state(Some("s3cret"));
+        let refused = routes.answer_inline(&Request::get("/metrics"), &guarded);
+        assert_eq!(refused.map(|r| r.status), Some(401));
+        let authorized = with(Method::Get, "/metrics", Some("Bearer s3cret"));
+        assert!(routes.answer_inline(&authorized, &guarded).is_none());
+        assert_eq!(routes.answer(&authorized, &guarded).status, 200);
+    }
+
+    #[test]
+    fn a_cheap_handler_that_panics_is_answered_500() {
+        let mut routes = standard();
+        routes.add(Route::cheap("/broken", "panics", |_| {
+            panic!("a broken handler")
+        }));
+        let r = routes.answer_inline(&Request::get("/broken"), &state(None));
+        assert_eq!(r.as_ref().map(|r| r.status), Some(500));
+        assert_eq!(
+            r.as_ref().and_then(|r| r.header("content-type")),
+            Some(TEXT)
+        );
+        // The table still answers.
+        let r = routes.answer_inline(&Request::get("/errors"), &state(None));
+        assert_eq!(r.map(|r| r.status), Some(200));
     }
 
     #[test]
