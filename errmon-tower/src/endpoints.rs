@@ -95,9 +95,14 @@ impl Future for EndpointFuture {
         };
         Poll::Ready(Ok(match answer {
             Some(answer) => to_http(answer),
+            // As the embedded server answers then.
             None => {
                 let mut r = Response::new(Full::new(Bytes::from_static(b"internal error\n")));
                 *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
                 r
             }
         }))
