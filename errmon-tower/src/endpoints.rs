@@ -17,10 +17,12 @@ use tower_service::Service;
 /// answered on the application's own port. Mount it with axum's `Router::nest_service`
 /// (which strips the prefix, so `/errmon/metrics` reaches it as `/metrics`).
 ///
-/// Rendering `/metrics` of a large registry takes milliseconds (22 ms at 10,000 functions),
-/// so answers are made on tokio's blocking pool (`spawn_blocking`), never on a worker
-/// thread; concurrent scrapes share one rendering through the endpoint's scrape cache.
-/// Outside a tokio runtime the answer is made on the calling thread.
+/// Cheap answers (`/errors`, `/`, and every `401`, `404` and `405`) are made at once, on the
+/// task that calls the service, so they never wait behind a scrape. Rendering `/metrics` of a
+/// large registry takes milliseconds (22 ms at 10,000 functions), so it is made on tokio's
+/// blocking pool (`spawn_blocking`), never on a worker thread; concurrent scrapes share one
+/// rendering through the endpoint's scrape cache. Outside a tokio runtime every answer is made
+/// on the calling thread.
 ///
 /// ```
 /// use errmon_tower::Endpoints;
@@ -55,6 +57,9 @@ impl<B> Service<Request<B>> for Endpoints {
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let model = to_model(&req);
+        if let Some(answer) = self.endpoint.answer_inline(&model) {
+            return EndpointFuture(Pending::Ready(Some(answer)));
+        }
         let endpoint = self.endpoint.clone();
         EndpointFuture(match tokio::runtime::Handle::try_current() {
             Ok(rt) => Pending::Blocking(rt.spawn_blocking(move || endpoint.answer(&model))),
@@ -71,7 +76,7 @@ pub struct EndpointFuture(Pending);
 enum Pending {
     /// Being made on tokio's blocking pool.
     Blocking(tokio::task::JoinHandle<Answer>),
-    /// Made already, outside a runtime.
+    /// Made already: a cheap route, or any answer outside a runtime.
     Ready(Option<Answer>),
 }
 
@@ -90,9 +95,14 @@ impl Future for EndpointFuture {
         };
         Poll::Ready(Ok(match answer {
             Some(answer) => to_http(answer),
+            // As the embedded server answers then.
             None => {
                 let mut r = Response::new(Full::new(Bytes::from_static(b"internal error\n")));
                 *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
                 r
             }
         }))
@@ -156,5 +166,71 @@ mod tests {
             assert_eq!(r.status(), status, "{path}");
             assert_eq!(r.headers()[header::CONTENT_TYPE], content_type, "{path}");
         }
+    }
+
+    /// Cheap routes are answered on the calling task, without tokio's blocking pool: while the
+    /// pool's one thread is held, `/errors`, `/` and a `404` are answered at once and `/metrics`
+    /// waits for the thread.
+    #[test]
+    fn cheap_routes_are_answered_while_the_blocking_pool_is_held() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        // How long the test waits for the held task to start before failing instead of
+        // hanging; never a measure of how fast it started.
+        const STUCK: Duration = Duration::from_secs(30);
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
+            .expect("runtime");
+        let endpoint = errmon_runtime::Config::default()
+            .capture_facade(false)
+            .endpoint()
+            .expect("endpoint");
+        let mut service = Endpoints::new(endpoint);
+        let mut events = Vec::new();
+        runtime.block_on(async {
+            let (started, has_started) = mpsc::channel();
+            let (release, released) = mpsc::channel::<()>();
+            let held = tokio::task::spawn_blocking(move || {
+                let _ = started.send(());
+                let _ = released.recv();
+            });
+            has_started
+                .recv_timeout(STUCK)
+                .expect("the blocking thread runs the held task");
+            events.push("blocking pool held");
+            let mut cx = TaskContext::from_waker(std::task::Waker::noop());
+            let mut scrape = service.call(Request::get("/metrics").body(()).expect("request"));
+            assert!(Pin::new(&mut scrape).poll(&mut cx).is_pending());
+            events.push("/metrics waits");
+            for (path, status) in [("/errors?limit=1", 200), ("/", 200), ("/nowhere", 404)] {
+                let mut fut = service.call(Request::get(path).body(()).expect("request"));
+                let Poll::Ready(Ok(r)) = Pin::new(&mut fut).poll(&mut cx) else {
+                    panic!("{path}: not answered at once");
+                };
+                assert_eq!(r.status(), status, "{path}");
+            }
+            events.push("/errors, / and 404 answered");
+            release.send(()).expect("the held task waits");
+            held.await.expect("the held task");
+            let r = scrape.await.expect("infallible");
+            assert_eq!(r.status(), 200);
+            assert_eq!(
+                r.headers()[header::CONTENT_TYPE],
+                errmon_runtime::export::CONTENT_TYPE
+            );
+            events.push("/metrics answered");
+        });
+        assert_eq!(
+            events,
+            [
+                "blocking pool held",
+                "/metrics waits",
+                "/errors, / and 404 answered",
+                "/metrics answered"
+            ]
+        );
     }
 }

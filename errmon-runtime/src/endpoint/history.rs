@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Request, Response, State};
+use super::{Request, Response};
 use crate::history::{self, Latency, Point, Stats};
 
 /// The content type of `/history`.
@@ -143,7 +143,7 @@ fn stats(s: &Stats, key: &str, series: bool) -> Value {
 }
 
 /// The history as of this request, or `400` naming the parameter that is wrong.
-pub(super) fn handle(req: &Request, _: &State) -> Response {
+pub(super) fn handle(req: &Request) -> Response {
     let q = match parse(req.query.as_deref().unwrap_or_default()) {
         Ok(q) => q,
         Err(e) => return bad(e),

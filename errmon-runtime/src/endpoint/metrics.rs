@@ -21,7 +21,7 @@ use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use super::{Request, Response, State};
+use super::{Request, Response};
 use crate::export::{CONTENT_TYPE, Renderer};
 
 /// The `gzip` level. Measured on the 10,000-function benchmark (`benches/scale.rs`, README
@@ -50,6 +50,16 @@ pub(crate) struct Scrapes {
     renderer: Renderer,
     slots: [Mutex<Slot>; 2],
     pools: [Arc<Pool>; 2],
+    /// Where the next rendering waits, for the tests of what is answered meanwhile.
+    #[cfg(test)]
+    gate: Mutex<Option<Gate>>,
+}
+
+/// Holds a rendering: it says it has started on `started`, then waits for `release`.
+#[cfg(test)]
+pub(crate) struct Gate {
+    pub(crate) started: std::sync::mpsc::Sender<()>,
+    pub(crate) release: std::sync::mpsc::Receiver<()>,
 }
 
 #[derive(Default)]
@@ -94,7 +104,15 @@ impl Scrapes {
             renderer,
             slots: Default::default(),
             pools: Default::default(),
+            #[cfg(test)]
+            gate: Mutex::default(),
         }
+    }
+
+    /// The next rendering waits at `gate` before it renders.
+    #[cfg(test)]
+    pub(crate) fn hold_next(&self, gate: Gate) {
+        *self.gate.lock().unwrap_or_else(PoisonError::into_inner) = Some(gate);
     }
 
     /// A rendering in `encoding` that started no earlier than `asked`.
@@ -104,6 +122,18 @@ impl Scrapes {
         if let Some(l) = slot.latest.as_ref().filter(|l| l.started >= asked) {
             if let Some(body) = l.body.upgrade() {
                 return body;
+            }
+        }
+        #[cfg(test)]
+        {
+            let gate = self
+                .gate
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(gate) = gate {
+                let _ = gate.started.send(());
+                let _ = gate.release.recv();
             }
         }
         let started = Instant::now();
@@ -153,13 +183,14 @@ fn gzip(plain: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-pub(super) fn handle(req: &Request, state: &State) -> Response {
+/// `/metrics`: a rendering of `scrapes` as of `req`'s arrival or later.
+pub(super) fn handle(req: &Request, scrapes: &Scrapes) -> Response {
     let encoding = if req.accepts_gzip() {
         Encoding::Gzip
     } else {
         Encoding::Plain
     };
-    let body = Bytes::from_owner(Body(state.scrapes.fresh(encoding, req.received)));
+    let body = Bytes::from_owner(Body(scrapes.fresh(encoding, req.received)));
     let r = Response::new(200, CONTENT_TYPE, body);
     let r = if encoding == Encoding::Gzip {
         r.with_header("content-encoding", "gzip")
@@ -176,11 +207,10 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
-    fn state() -> State {
-        State::new(
-            Renderer::new(Config::default().validate().expect("default config")),
-            None,
-        )
+    fn state() -> Scrapes {
+        Scrapes::new(Renderer::new(
+            Config::default().validate().expect("default config"),
+        ))
     }
 
     fn gunzip(body: &[u8]) -> Vec<u8> {
@@ -214,9 +244,9 @@ mod tests {
     #[test]
     fn a_scrape_never_gets_a_rendering_older_than_itself() {
         let state = state();
-        let first = state.scrapes.fresh(Encoding::Plain, Instant::now());
+        let first = state.fresh(Encoding::Plain, Instant::now());
         // `first` is still held, and yet a later scrape renders again.
-        let second = state.scrapes.fresh(Encoding::Plain, Instant::now());
+        let second = state.fresh(Encoding::Plain, Instant::now());
         assert!(!Arc::ptr_eq(&first, &second));
     }
 
@@ -224,12 +254,12 @@ mod tests {
     fn scrapes_that_arrived_before_a_rendering_started_share_it() {
         let state = state();
         let asked = Instant::now();
-        let first = state.scrapes.fresh(Encoding::Plain, asked);
+        let first = state.fresh(Encoding::Plain, asked);
         // Arrived before `first` started (it waited for the thread meanwhile): the same body.
-        let waited = state.scrapes.fresh(Encoding::Plain, asked);
+        let waited = state.fresh(Encoding::Plain, asked);
         assert!(Arc::ptr_eq(&first, &waited));
         // The other encoding renders on its own.
-        let gzip = state.scrapes.fresh(Encoding::Gzip, asked);
+        let gzip = state.fresh(Encoding::Gzip, asked);
         assert!(!gzip.bytes.is_empty() && !Arc::ptr_eq(&first, &gzip));
     }
 
@@ -241,7 +271,7 @@ mod tests {
         let first = handle(&req, &state);
         let body = first.body.clone();
         drop(first);
-        let pool = &state.scrapes.pools[Encoding::Gzip as usize];
+        let pool = &state.pools[Encoding::Gzip as usize];
         // A response still holds the body: nothing is pooled yet.
         assert!(pool.lock().unwrap().is_empty());
         drop(body);

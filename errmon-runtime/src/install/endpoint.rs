@@ -2,8 +2,8 @@
 
 use super::InstallError;
 use crate::config::Config;
-use crate::endpoint::{Endpoint, Routes, State};
-use crate::export::{Renderer, facade};
+use crate::endpoint::Endpoint;
+use crate::export::facade;
 
 impl Config {
     /// errmon's routes (`/metrics`, `/errors`, `/history`, `/`), with this configuration's bearer token,
@@ -40,9 +40,6 @@ impl Config {
         }
         crate::errors::install_panic_hook();
         let scheduler = super::spine::start(&settings, facade.as_ref())?;
-        let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
-        let mut state = State::new(Renderer::with_facade(settings, facade), token);
-        state.scheduler = Some(scheduler);
-        Ok(Endpoint::new(Routes::standard(), state))
+        Ok(Endpoint::build(settings, facade, Some(scheduler)))
     }
 }

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::InstallError;
 use crate::config::{Config, ConfigError, Settings};
-use crate::endpoint::{Endpoint, Routes, State};
-use crate::export::{Renderer, facade};
+use crate::endpoint::Endpoint;
+use crate::export::facade;
 use crate::server::{self, Server};
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -54,12 +54,8 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
     }
     crate::errors::install_panic_hook();
     let scheduler = super::spine::start(&settings, facade.as_ref())?;
-    let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
-    let endpoint = Endpoint::new(
-        Routes::standard(),
-        State::new(Renderer::with_facade(settings, facade), token),
-    );
+    let endpoint = Endpoint::build(settings, facade, None);
     let (routes, state) = endpoint.parts();
     let server = server::serve(listener, routes, state).map_err(|source| InstallError::Bind {
         addr: listen,

@@ -29,10 +29,15 @@ pub(super) async fn serve(stream: TcpStream, routes: Arc<Routes>, state: Arc<Sta
         async move {
             let model = to_model(&req);
             drop(req);
+            // Cheap answers (`/errors`, `/`, refusals) are made here, in the connection's
+            // task, so they never wait behind a rendering.
+            if let Some(r) = routes.answer_inline(&model, &state) {
+                return Ok::<_, Infallible>(to_hyper(r));
+            }
             // Rendering a large registry takes milliseconds: on the runtime's blocking pool,
             // so the server thread keeps accepting and answering meanwhile.
             let answer = tokio::task::spawn_blocking(move || routes.answer(&model, &state)).await;
-            Ok::<_, Infallible>(match answer {
+            Ok(match answer {
                 Ok(r) => to_hyper(r),
                 Err(_) => to_hyper(endpoint::Response::text(500, "internal error\n")),
             })

@@ -1,8 +1,9 @@
 //! The embedded server: transport only. hyper's HTTP/1.1 on a current-thread tokio runtime
 //! that errmon owns, on its own thread (`errmon-http`), never the application's runtime;
-//! answers come from the endpoint's routing table (`crate::endpoint`), rendered on the
-//! runtime's blocking pool (`errmon-render`, at most [`limits::RENDER_THREADS`] threads) so a
-//! large scrape never stalls the thread that accepts and answers.
+//! answers come from the endpoint's routing table (`crate::endpoint`). Cheap routes are
+//! answered in the connection's task; renders (`/metrics`) are made on the runtime's blocking
+//! pool (`errmon-render`, at most [`limits::RENDER_THREADS`] threads) so a large scrape never
+//! stalls the thread that accepts and answers, nor the cheap answers queued behind it.
 //!
 //! Each connection is a task: thousands cost a few kilobytes each, and a slow one holds no
 //! thread. Limits (`limits.rs`): a deadline for each request's head and one for each response,
@@ -177,4 +178,96 @@ async fn refuse(stream: TcpStream) {
         }
     };
     let _ = tokio::time::timeout(Duration::from_millis(100), drain).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+    use std::sync::mpsc;
+    use std::sync::{Mutex, PoisonError};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::endpoint::Gate;
+    use crate::export::Renderer;
+
+    /// How long a test waits for what must happen before failing instead of hanging; never
+    /// a measure of how fast it happened.
+    const STUCK: Duration = Duration::from_secs(30);
+
+    /// `GET target` over a connection of its own: the status and the body.
+    fn get(addr: SocketAddr, target: &str) -> (u16, String) {
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(STUCK)).expect("timeout");
+        write!(
+            s,
+            "GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).expect("the answer, in full");
+        let text = String::from_utf8_lossy(&out);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, body.to_owned())
+    }
+
+    /// The server's one render thread is held by a `/metrics` rendering; `/errors` and `/`,
+    /// asked over TCP meanwhile, are answered before it ends.
+    #[test]
+    fn cheap_routes_are_answered_while_a_render_holds_the_render_thread() {
+        let settings = Config::default().validate().expect("default config");
+        let state = State::new(Renderer::new(settings), None);
+        let (started, has_started) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        state.scrapes.hold_next(Gate {
+            started,
+            release: released,
+        });
+        let routes = Routes::standard(&state.scrapes);
+        let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
+        let server = serve(listener, routes, Arc::new(state)).expect("serve");
+        let addr = server.local_addr();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let log = |events: &Mutex<Vec<&'static str>>, e| {
+            events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(e);
+        };
+        let scrape = {
+            let events = Arc::clone(&events);
+            std::thread::spawn(move || {
+                let answer = get(addr, "/metrics");
+                log(&events, "/metrics answered");
+                answer
+            })
+        };
+        has_started.recv_timeout(STUCK).expect("the render starts");
+        log(&events, "render held");
+        let (status, body) = get(addr, "/errors?limit=1");
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.starts_with('{') && body.contains("\"top_groups\""),
+            "{body}"
+        );
+        log(&events, "/errors answered");
+        let (status, body) = get(addr, "/");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("/errors"), "{body}");
+        log(&events, "/ answered");
+        release.send(()).expect("the render waits");
+        let (status, body) = scrape.join().expect("the scrape");
+        assert_eq!(status, 200, "{body}");
+        server.shutdown();
+        assert_eq!(
+            *events.lock().unwrap_or_else(PoisonError::into_inner),
+            [
+                "render held",
+                "/errors answered",
+                "/ answered",
+                "/metrics answered"
+            ]
+        );
+    }
 }
