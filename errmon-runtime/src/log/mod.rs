@@ -50,6 +50,8 @@ pub(crate) use event::report;
 pub use file::LogStartError;
 #[cfg(feature = "logs")]
 pub(crate) use file::init_default;
+#[cfg(all(feature = "logs", feature = "exporter"))]
+pub(crate) use writer::dropped_by_reason;
 
 /// The stable field names of errmon's events (see the README's table).
 pub mod fields {
