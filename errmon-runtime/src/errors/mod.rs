@@ -75,6 +75,8 @@ pub use snapshot::{
     Rate, Totals, errors_with,
 };
 
+pub(crate) use report::Hex;
+
 pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
 pub(crate) use panic::unwound_with;
@@ -127,17 +129,19 @@ pub(crate) fn returned(
     });
 }
 
-/// A `#[retry]` call of `site` that gave up after `attempt` attempts with `error`.
+/// A `#[retry]` call of `site` that gave up after `attempt` attempts with `error` of `kind`;
+/// the fingerprint of its report's group, if the report was stored.
 pub(crate) fn exhausted(
     site: &'static Site,
     attempt: u32,
     type_name: &'static str,
+    kind: &'static str,
     error: &dyn Display,
-) {
+) -> Option<u64> {
     tracker::record(Event {
         site: Some(site),
         type_name,
-        kind: crate::private::UNKNOWN_KIND,
+        kind,
         severity: Severity::Error,
         what: What::Exhausted,
         error: ErrorRef::Display(error),
@@ -145,7 +149,7 @@ pub(crate) fn exhausted(
         duration_ns: None,
         retry_attempt: Some(attempt),
         panic: None,
-    });
+    })
 }
 
 /// A `5xx` answer to an HTTP request (`crate::http`), counted under `site` with `kind`.

@@ -296,8 +296,8 @@ fn guarded<R>(hook: impl FnOnce() -> R) -> Option<R> {
 /// settings only when there is one.
 static HAS_FILTER: AtomicBool = AtomicBool::new(false);
 
-/// Counts an event and, if it is kept, stores its report.
-pub(crate) fn record(ev: Event<'_>) {
+/// Counts an event and, if it is kept, stores its report: the fingerprint of its group then.
+pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
     let (function, module) = ev
         .site
         .map_or(("", ""), |s| (s.meta().function, s.meta().module));
@@ -319,17 +319,17 @@ pub(crate) fn record(ev: Event<'_>) {
     count(f, &ev, now);
     if let Err(why) = admit(f, filtered, now) {
         drop_report(why);
-        return;
+        return None;
     }
     let settings = settings();
     // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
     let Some(mut report) = build(&ev, &settings, function, module, now) else {
-        return;
+        return None;
     };
     if let Some(scrub) = &settings.scrub {
         if !guarded(|| scrub(&mut report)).unwrap_or(false) {
             drop_report(DropReason::Scrubbed);
-            return;
+            return None;
         }
     }
     let pattern = parameterize(&report.message);
@@ -367,6 +367,7 @@ pub(crate) fn record(ev: Event<'_>) {
     if ev.what != What::Exhausted {
         crate::log::report(&stored);
     }
+    Some(stored.fingerprint)
 }
 
 fn build(
