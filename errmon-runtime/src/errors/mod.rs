@@ -68,7 +68,7 @@ pub use config::{
     ReportHead, SettingsError,
 };
 pub use json::{QueryError, errors_json};
-pub use panic::install_panic_hook;
+pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
@@ -77,6 +77,7 @@ pub use snapshot::{
 
 pub(crate) use report::Hex;
 
+pub(crate) use panic::ensure_panic_hook;
 pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
 pub(crate) use panic::unwound_with;

@@ -241,6 +241,9 @@ pub struct ErrorsSnapshot {
     pub top_groups: Vec<Group>,
     /// The newest reports, newest first.
     pub recent: Vec<Report>,
+    /// Whether errmon's panic hook sees panics: [`PanicHookState::Replaced`] once a panic
+    /// went round it, when a hook set later replaced it.
+    pub panic_hook: super::PanicHookState,
 }
 
 fn rates(counts: [u64; 3], samples: Option<(&SampleRing, u64, u64)>, now: u64) -> [Rate; 3] {
@@ -417,5 +420,6 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             .collect(),
         top_groups: groups,
         recent,
+        panic_hook: super::panic::state(),
     }
 }

@@ -51,7 +51,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         // Validated with the rest of the settings.
         let _ = crate::errors::configure(errors);
     }
-    crate::errors::install_panic_hook();
+    crate::errors::ensure_panic_hook();
     let token = settings.bearer_token.as_ref().map(|t| t.0.clone());
     let listen = settings.listen.clone();
     let endpoint = Endpoint::new(
