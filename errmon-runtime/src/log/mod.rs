@@ -3,8 +3,9 @@
 //!
 //! errmon emits one `tracing` event per stored error report and panic (level `error`, or per
 //! the function's `severity`), per retry (`warn`) and per exhausted retry (`error`), all with
-//! target [`TARGET`] (`errmon`) and the field names of [`fields`]. They land wherever the
-//! application's events go.
+//! target [`TARGET`] (`errmon`) and the field names of [`fields`]; and once, a warning when a
+//! panic hook set after errmon's replaced it ([`crate::errors::install_panic_hook`] says how
+//! to keep both). They land wherever the application's events go.
 //!
 //! [`layer`] (and [`LogSettings::layer`]) is a `tracing_subscriber` layer for an application
 //! with its own subscriber: it writes every event, the application's included, as one JSON
