@@ -34,6 +34,18 @@ fn of_kind<E: ErrorKind>(e: &E) -> &'static str {
 /// The error type of a result, for the generated code's choice:
 /// `(&&KindOfError::of(&result)).__errmon_kind()` resolves to [`ViaKind`] when the type
 /// implements [`ErrorKind`], else to [`ViaNoKind`].
+///
+/// ```
+/// use errmon_runtime::__private::{KindOfError, kind_via::*};
+///
+/// let timed_out: Result<(), std::io::Error> = Err(std::io::ErrorKind::TimedOut.into());
+/// let kind = (&&KindOfError::of(&timed_out)).__errmon_kind();
+/// assert_eq!(kind(timed_out.as_ref().unwrap_err()), "timed_out");
+///
+/// let opaque: Result<(), String> = Err("no kind".to_owned());
+/// let kind = (&&KindOfError::of(&opaque)).__errmon_kind();
+/// assert_eq!(kind(opaque.as_ref().unwrap_err()), "unknown");
+/// ```
 pub struct KindOfError<E>(PhantomData<fn(&E)>);
 
 impl<E> fmt::Debug for KindOfError<E> {
