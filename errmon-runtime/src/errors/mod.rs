@@ -77,6 +77,7 @@ pub use snapshot::{
 
 pub(crate) use report::Hex;
 
+#[cfg(feature = "endpoint")]
 pub(crate) use panic::ensure_panic_hook;
 pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]

@@ -158,10 +158,7 @@ pub fn install_panic_hook() {
 
 /// [`install_panic_hook`], unless errmon's hook was installed before: `install()` and
 /// `Config::endpoint()`, which an application may call more than once.
-#[cfg_attr(
-    not(feature = "endpoint"),
-    allow(dead_code, reason = "called by install() and Config::endpoint()")
-)]
+#[cfg(feature = "endpoint")]
 pub(crate) fn ensure_panic_hook() {
     let _chaining = CHAINING.lock().unwrap_or_else(|p| p.into_inner());
     if GENERATION.load(Relaxed) == 0 {

@@ -241,8 +241,9 @@ pub struct ErrorsSnapshot {
     pub top_groups: Vec<Group>,
     /// The newest reports, newest first.
     pub recent: Vec<Report>,
-    /// Whether errmon's panic hook sees panics: [`PanicHookState::Replaced`] once a panic
-    /// went round it, when a hook set later replaced it.
+    /// Whether errmon's panic hook sees panics:
+    /// [`Replaced`](super::PanicHookState::Replaced) once a panic went round it, when a hook
+    /// set later replaced it.
     pub panic_hook: super::PanicHookState,
 }
 

@@ -323,9 +323,7 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
     }
     let settings = settings();
     // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
-    let Some(mut report) = build(&ev, &settings, function, module, now) else {
-        return None;
-    };
+    let mut report = build(&ev, &settings, function, module, now)?;
     if let Some(scrub) = &settings.scrub {
         if !guarded(|| scrub(&mut report)).unwrap_or(false) {
             drop_report(DropReason::Scrubbed);
