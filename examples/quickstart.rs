@@ -110,8 +110,11 @@ fn main() -> std::process::ExitCode {
         "quickstart_rounds_total",
         "Workload rounds run, recorded through the metrics facade."
     );
-    // Keep the panic of user 13 from printing a backtrace every round.
+    // Keep the panic of user 13 from printing a backtrace every round. A hook set after
+    // `install()` replaces errmon's, so errmon's is chained in front of it again: its panic
+    // reports keep their message and location, and this hook still runs after it.
     std::panic::set_hook(Box::new(|_| {}));
+    errmon_runtime::errors::install_panic_hook();
     let store = UserStore;
     let start = Instant::now();
     let mut round = 0u64;

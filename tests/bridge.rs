@@ -398,3 +398,36 @@ fn http_requests_are_published_like_the_functions() {
     );
     drop(pending);
 }
+
+/// The families of the process, whose labels are a fixed set of reasons, reach the other
+/// recorder with every reason, at zero until something is dropped, as `/metrics` serves them.
+#[test]
+fn every_drop_reason_is_published_as_metrics_serves_it() {
+    let (snapshotter, _turn) = recorder();
+    Bridge::new().publish();
+    let got = received(snapshotter);
+    let text = errmon_runtime::export::render_prometheus(&Config::default()).expect("render");
+    for (family, reasons) in [
+        (
+            "errmon_error_reports_dropped_total",
+            &["filtered", "rate_limited", "sampled", "scrubbed", "busy"][..],
+        ),
+        (
+            "errmon_log_lines_dropped_total",
+            &["queue_full", "writer_gone", "write_failed"][..],
+        ),
+    ] {
+        let published: Vec<&str> = got
+            .keys()
+            .filter(|k| k.starts_with(&format!("{family}{{")))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(published.len(), reasons.len(), "{published:?}");
+        for reason in reasons {
+            let s = series(family, &[("reason", reason)]);
+            let served = support::value(&text, &s).unwrap_or_else(|| panic!("{s} in\n{text}"));
+            // Nothing in this process drops log lines or filters reports.
+            assert_eq!(counter(&got, &s) as f64, served, "{s}");
+        }
+    }
+}

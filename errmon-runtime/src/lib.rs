@@ -48,7 +48,9 @@ pub use install::InstallGuard;
 /// Equivalent to `Config::from_env()?.install()`.
 ///
 /// Also installs errmon's panic hook ([`errors::install_panic_hook`]), chained to the one
-/// installed before, so panics in instrumented functions become error reports.
+/// installed before, so panics in instrumented functions become error reports. A hook set
+/// after `install` replaces it: call [`errors::install_panic_hook`] after setting it to keep
+/// both.
 ///
 /// Calls made before `install` are kept and served. A second `install` while the first guard is
 /// alive, a port in use or a bad address is an `Err`, never a panic.

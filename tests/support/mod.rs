@@ -2,6 +2,7 @@
 //! lookups in Prometheus text. Each test file uses a different subset of them.
 #![allow(dead_code)]
 
+pub mod events;
 pub mod prometheus;
 
 use std::io::{self, Read, Write};

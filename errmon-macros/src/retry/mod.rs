@@ -18,7 +18,8 @@
 //!         attempts.begin();
 //!         let req = RetryClone::retry_clone(&req);          // one copy per attempt
 //!         let out: Result<Response, Error> = call_once(|| { body });
-//!         match attempts.settle_showing(out, || timer.elapsed(), <Display or Debug>) {
+//!         match attempts.settle_described(out, || timer.elapsed(), <Display or Debug>,
+//!                                         <ErrorKind::error_kind or unknown>) {
 //!             Break(result) => break result,
 //!             Continue(delay) => timer.sleep(delay),
 //!         }
@@ -54,6 +55,7 @@ pub(crate) fn instrumentation(
     let result = Ident::new("errmon_result", mixed);
     let delay = Ident::new("errmon_delay", mixed);
     let show = Ident::new("errmon_show", mixed);
+    let kind = Ident::new("errmon_kind", mixed);
 
     let when = args.when.as_ref().map(|w| quote!(.when(#w)));
     let (timer_init, elapsed, sleep) = if parts.sig.asyncness.is_some() {
@@ -100,13 +102,18 @@ pub(crate) fn instrumentation(
             #attempts.begin();
             #(#clones)*
         },
-        // Log lines write the error with `Display` when its type has it, else `Debug`.
+        // Log lines write the error with `Display` when its type has it, else `Debug`; an
+        // exhausted retry's report and line carry its `ErrorKind`, as `#[monitored]`'s do.
         settle: quote_spanned! {mixed=>
             let #show = {
                 use ::errmon_runtime::__private::show_via::*;
                 (&&&::errmon_runtime::__private::ShowError::of(&#out)).__errmon_show()
             };
-            match #attempts.settle_showing(#out, || #elapsed, #show) {
+            let #kind = {
+                use ::errmon_runtime::__private::kind_via::*;
+                (&&::errmon_runtime::__private::KindOfError::of(&#out)).__errmon_kind()
+            };
+            match #attempts.settle_described(#out, || #elapsed, #show, #kind) {
                 ::core::ops::ControlFlow::Break(#result) => break #result,
                 ::core::ops::ControlFlow::Continue(#delay) => #sleep,
             }

@@ -310,6 +310,7 @@ impl ErrorsSnapshot {
     ///   "totals": {"errors": 3, "panics": 0, "retries_exhausted": 0, "reports_stored": 3,
     ///              "groups": 1, "groups_folded": 0,
     ///              "dropped": {"filtered": 0, "rate_limited": 0, "sampled": 0, "scrubbed": 0, "busy": 0}},
+    ///   "panic_hook": "chained",
     ///   "first_seen": "2026-12-01T09:55:27.187Z",
     ///   "last_seen": "2026-12-01T09:55:27.187Z",
     ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1},
@@ -344,11 +345,14 @@ impl ErrorsSnapshot {
     /// `chain` is the `source()` chain, outermost first, root cause last (also in
     /// `root_cause`); `retry_attempt` is set on reports of exhausted `#[retry]` calls;
     /// `location` on panics. Groups' `error_ratio` is always `null` (a group has no calls of
-    /// its own).
+    /// its own). `panic_hook` is [`PanicHookState`](super::PanicHookState): `chained` while
+    /// errmon's panic hook sees panics, `replaced` once a panic went round it (a hook set
+    /// after errmon's replaced it; see [`install_panic_hook`](super::install_panic_hook)),
+    /// `absent` when it was never installed.
     ///
     /// ```
     /// let json = errmon_runtime::errors().to_json();
-    /// for part in ["\"totals\":", "\"rates\":", "\"top_groups\":", "\"recent\":"] {
+    /// for part in ["\"totals\":", "\"panic_hook\":", "\"rates\":", "\"top_groups\":", "\"recent\":"] {
     ///     assert!(json.contains(part), "{part}");
     /// }
     /// ```
@@ -383,6 +387,8 @@ impl ErrorsSnapshot {
             }
             out.push_str("}}");
         }
+        key(&mut out, &mut f, "panic_hook");
+        string(&mut out, self.panic_hook.as_str());
         key(&mut out, &mut f, "first_seen");
         time(&mut out, self.first_seen_ms);
         key(&mut out, &mut f, "last_seen");

@@ -70,7 +70,7 @@ pub use config::{
 #[cfg(feature = "endpoint")]
 pub(crate) use json::percent_decode;
 pub use json::{QueryError, errors_json};
-pub use panic::install_panic_hook;
+pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
@@ -78,6 +78,10 @@ pub use snapshot::{
 };
 pub(crate) use snapshot::{Scope, Windows};
 
+pub(crate) use report::Hex;
+
+#[cfg(feature = "endpoint")]
+pub(crate) use panic::ensure_panic_hook;
 pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
 pub(crate) use panic::unwound_with;
@@ -141,17 +145,19 @@ pub(crate) fn returned(
     });
 }
 
-/// A `#[retry]` call of `site` that gave up after `attempt` attempts with `error`.
+/// A `#[retry]` call of `site` that gave up after `attempt` attempts with `error` of `kind`;
+/// the fingerprint of its report's group, if the report was stored.
 pub(crate) fn exhausted(
     site: &'static Site,
     attempt: u32,
     type_name: &'static str,
+    kind: &'static str,
     error: &dyn Display,
-) {
+) -> Option<u64> {
     tracker::record(Event {
         site: Some(site),
         type_name,
-        kind: crate::private::UNKNOWN_KIND,
+        kind,
         severity: Severity::Error,
         what: What::Exhausted,
         error: ErrorRef::Display(error),
@@ -160,7 +166,7 @@ pub(crate) fn exhausted(
         retry_attempt: Some(attempt),
         panic: None,
         counted_by_site: false,
-    });
+    })
 }
 
 /// A `5xx` answer to an HTTP request (`crate::http`), counted under `site` with `kind`.

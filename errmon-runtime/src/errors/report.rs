@@ -54,6 +54,16 @@ impl Display for Severity {
     }
 }
 
+/// A fingerprint as the 16 hex digits of the JSON and the logs, formatted only when written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hex(pub(crate) u64);
+
+impl Display for Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
 /// One error, as stored in the ring and listed by [`crate::errors()`].
 ///
 /// Its [`chain`](Report::chain) holds the messages of the error's `source()` links, ordered from

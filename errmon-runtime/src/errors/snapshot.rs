@@ -241,6 +241,10 @@ pub struct ErrorsSnapshot {
     pub top_groups: Vec<Group>,
     /// The newest reports, newest first.
     pub recent: Vec<Report>,
+    /// Whether errmon's panic hook sees panics:
+    /// [`Replaced`](super::PanicHookState::Replaced) once a panic went round it, when a hook
+    /// set later replaced it.
+    pub panic_hook: super::PanicHookState,
 }
 
 /// What the windows of `/errors` are read from: a function's site, every HTTP request
@@ -450,5 +454,6 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             .collect(),
         top_groups: groups,
         recent,
+        panic_hook: super::panic::state(),
     }
 }

@@ -272,8 +272,8 @@ fn backtraces() -> bool {
     }
 }
 
-/// Counts an event and, if it is kept, stores its report.
-pub(crate) fn record(ev: Event<'_>) {
+/// Counts an event and, if it is kept, stores its report: the fingerprint of its group then.
+pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
     let (function, module) = ev
         .site
         .map_or(("", ""), |s| (s.meta().function, s.meta().module));
@@ -295,18 +295,16 @@ pub(crate) fn record(ev: Event<'_>) {
     count(f, &ev, now);
     if let Err(why) = admit(f, filtered, now) {
         drop_report(why);
-        return;
+        return None;
     }
     // `None` when the error's own `Display` (or a field's) panicked: the error stays counted.
     let backtraces = backtraces();
-    let Some(mut report) = build(&ev, backtraces, function, module, now) else {
-        return;
-    };
+    let mut report = build(&ev, backtraces, function, module, now)?;
     if HAS_SCRUB.load(Relaxed) {
         if let Some(scrub) = &settings().scrub {
             if !guarded(|| scrub(&mut report)).unwrap_or(false) {
                 drop_report(DropReason::Scrubbed);
-                return;
+                return None;
             }
         }
     }
@@ -345,6 +343,7 @@ pub(crate) fn record(ev: Event<'_>) {
     if ev.what != What::Exhausted {
         crate::log::report(&stored);
     }
+    Some(stored.fingerprint)
 }
 
 fn build(

@@ -5,7 +5,8 @@
 //! labels in the same order (without the constant labels of a `Config`, which the other
 //! recorder has its own way to add). What is exact and what is approximate:
 //! - counters (`errmon_calls_total`, `errmon_call_outcomes_total`, `errmon_errors_total`, the
-//!   retry families) are published with `Counter::absolute`: exact totals as of the last publish;
+//!   retry families, the drop counters by `reason`) are published with `Counter::absolute`: exact
+//!   totals as of the last publish;
 //! - `errmon_calls_in_flight` is published with `Gauge::set`: a sample as of the last publish;
 //! - the HTTP families (`crate::http`), under errmon's names, likewise;
 //! - `errmon_call_duration_seconds` is published with `Histogram::record_many`, one value per

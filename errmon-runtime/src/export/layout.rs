@@ -47,8 +47,9 @@ impl Group {
 pub(crate) struct Layout {
     sites: usize,
     pub(crate) groups: Vec<Group>,
-    /// The series of the process as a whole (dropped error reports): no site, no `function`
-    /// or `module`; `tail` holds the constant labels, less one named like the family's own.
+    /// The series of the process as a whole (dropped error reports, dropped log lines): no
+    /// site, no `function` or `module`; `tail` holds the constant labels, less one named
+    /// `reason` like the families' own.
     pub(crate) process: Group,
 }
 

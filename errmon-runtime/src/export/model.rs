@@ -9,7 +9,7 @@
 //! | `#[timed]` | durations |
 //! | `#[monitored]` | calls, outcomes (one series per outcome), errors (one per type and kind), in flight, durations |
 //! | `#[retry]` | retry attempts, retries, retries exhausted |
-//! | the process | error reports dropped, by reason; log lines dropped |
+//! | the process | error reports dropped, by reason; log lines dropped, by reason |
 //!
 //! Labels, always in this order: `function`, `module`, the family's own (`outcome`, or
 //! `error_type` and `error_kind`), the site's static `labels(...)`, then the constant labels of
@@ -152,7 +152,7 @@ pub(crate) const FAMILIES: [FamilyDef; 10] = {
         def(
             LOG_LINES_DROPPED,
             Counter,
-            "Log lines dropped because the queue to errmon's log writer thread was full.",
+            "Log lines errmon's log writer did not write, by reason: queue_full, writer_gone or write_failed.",
         ),
     ]
 };
@@ -289,11 +289,12 @@ pub(crate) enum Sample<'a> {
 pub(crate) struct Model<'a> {
     layout: Arc<Layout>,
     values: Vec<Values>,
-    /// Error reports dropped by reason; a reason appears once it has dropped one, so a
-    /// process without drops renders nothing more.
+    /// Error reports dropped, by reason: every reason, from start-up, so that `rate()` and
+    /// `increase()` see the first drop.
     dropped: Vec<(&'static str, u64)>,
-    /// Log lines dropped, once one has been.
-    log_dropped: Option<u64>,
+    /// Log lines dropped, by reason, likewise; none without the `logs` feature, which has no
+    /// log writer.
+    log_dropped: Vec<(&'static str, u64)>,
     const_labels: &'a [(String, String)],
 }
 
@@ -308,13 +309,15 @@ impl<'a> Model<'a> {
         let values = layout.groups.iter().map(Values::collect).collect();
         let dropped = crate::errors::dropped_totals()
             .into_iter()
-            .filter(|&(_, n)| n > 0)
             .map(|(reason, n)| (reason.as_str(), n))
             .collect();
         #[cfg(feature = "logs")]
-        let log_dropped = Some(crate::log::lines_dropped()).filter(|&n| n > 0);
+        let log_dropped = crate::log::dropped_by_reason()
+            .into_iter()
+            .map(|(reason, n)| (reason.as_str(), n))
+            .collect();
         #[cfg(not(feature = "logs"))]
-        let log_dropped = None;
+        let log_dropped = Vec::new();
         Model {
             layout,
             values,
@@ -330,19 +333,18 @@ impl<'a> Model<'a> {
         family: usize,
         mut f: impl FnMut(&Group, Extra<'_>, Sample<'_>),
     ) {
-        if family == F_DROPPED {
-            for &(reason, n) in &self.dropped {
+        if family == F_DROPPED || family == F_LOG_DROPPED {
+            let reasons = if family == F_DROPPED {
+                &self.dropped
+            } else {
+                &self.log_dropped
+            };
+            for &(reason, n) in reasons {
                 f(
                     &self.layout.process,
                     Extra::Reason(reason),
                     Sample::Number(n),
                 );
-            }
-            return;
-        }
-        if family == F_LOG_DROPPED {
-            if let Some(n) = self.log_dropped {
-                f(&self.layout.process, Extra::None, Sample::Number(n));
             }
             return;
         }
@@ -414,17 +416,6 @@ impl<'a> Model<'a> {
                             return;
                         }
                     };
-                    if g.sites.is_empty() {
-                        let labels: Labels<'_> = self
-                            .const_labels
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
-                            .collect();
-                        if let Sample::Number(n) = sample {
-                            series.insert(labels, Value::Number(n));
-                        }
-                        return;
-                    }
                     let meta = g.first().meta();
                     let labels = ordered_labels(
                         meta.function,

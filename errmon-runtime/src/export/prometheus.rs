@@ -64,10 +64,6 @@ fn label_text(out: &mut String, group: &Group, extra: Extra<'_>) {
     out.clear();
     out.push_str(&group.head);
     match extra {
-        // A series of the process has no head: its constant labels come first.
-        Extra::None if group.head.is_empty() => {
-            out.push_str(group.tail.strip_prefix(',').unwrap_or(&group.tail));
-        }
         Extra::None => out.push_str(&group.tail),
         Extra::Outcome(o) => {
             out.push(',');

@@ -38,7 +38,7 @@ impl Config {
             // Validated with the rest of the settings.
             let _ = crate::errors::configure(errors);
         }
-        crate::errors::install_panic_hook();
+        crate::errors::ensure_panic_hook();
         let scheduler = super::spine::start(&settings, facade.as_ref())?;
         Ok(Endpoint::build(settings, facade, Some(scheduler)))
     }

@@ -52,7 +52,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         // Validated with the rest of the settings.
         let _ = crate::errors::configure(errors);
     }
-    crate::errors::install_panic_hook();
+    crate::errors::ensure_panic_hook();
     let scheduler = super::spine::start(&settings, facade.as_ref())?;
     let listen = settings.listen.clone();
     let endpoint = Endpoint::build(settings, facade, None);

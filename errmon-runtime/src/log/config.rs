@@ -153,7 +153,7 @@ impl LogSettings {
     }
 
     /// Lines that may wait for the writer thread; when it is full, new lines are dropped and
-    /// counted in `errmon_log_lines_dropped_total`.
+    /// counted in `errmon_log_lines_dropped_total{reason="queue_full"}`.
     #[must_use = "returns the changed settings"]
     pub fn queue(mut self, lines: usize) -> Self {
         self.queue = lines.max(1);

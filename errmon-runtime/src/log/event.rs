@@ -10,7 +10,7 @@
 
 use std::fmt::{self, Display, Write as _};
 
-use crate::errors::{Report, Severity};
+use crate::errors::{Hex, Report, Severity};
 
 /// The target of every errmon event.
 pub const TARGET: &str = "errmon";
@@ -78,15 +78,6 @@ pub(crate) fn escaped_inner(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
         start = i + c.len_utf8();
     }
     out.write_str(&s[start..])
-}
-
-/// A report's fingerprint as 16 hex digits, formatted only when visited.
-struct Hex(u64);
-
-impl Display for Hex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}", self.0)
-    }
 }
 
 macro_rules! report_event {

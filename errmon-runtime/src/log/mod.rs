@@ -4,7 +4,9 @@
 //!
 //! errmon emits one `tracing` event per stored error report and panic (level `error`, or per
 //! the function's `severity`), per retry (`warn`) and per exhausted retry (`error`), all with
-//! target [`TARGET`] (`errmon`) and the field names of [`fields`]. They land wherever the
+//! target [`TARGET`] (`errmon`) and the field names of [`fields`]; and once, a warning when a
+//! panic hook set after errmon's replaced it ([`crate::errors::install_panic_hook`] says how
+//! to keep both). They land wherever the
 //! application's events go: in the subscriber current where they are emitted, whether the
 //! application set it before [`install`](crate::install) or after it.
 //!
@@ -68,6 +70,8 @@ pub use file::LogStartError;
 pub(crate) use own::start_for_install;
 #[cfg(feature = "logs")]
 pub use own::{LogInitError, init};
+#[cfg(all(feature = "logs", feature = "exporter"))]
+pub(crate) use writer::dropped_by_reason;
 
 /// The stable field names of errmon's events (see the README's table).
 pub mod fields {

@@ -12,19 +12,71 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
-/// Lines dropped because the queue was full, in every writer of the process.
-static DROPPED: AtomicU64 = AtomicU64::new(0);
-/// Lines the sink failed to write.
+/// Why a line was not written: the `reason` label of `errmon_log_lines_dropped_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dropped {
+    /// The queue to the writer thread was full.
+    QueueFull = 0,
+    /// No writer thread takes the lines (it could not be started, or it is gone).
+    WriterGone = 1,
+    /// The output refused the line (a full disk, a removed directory).
+    WriteFailed = 2,
+}
+
+impl Dropped {
+    /// Every reason, in the order they are exported.
+    pub(crate) const ALL: [Dropped; 3] = [Self::QueueFull, Self::WriterGone, Self::WriteFailed];
+
+    /// The value of the `reason` label.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::QueueFull => "queue_full",
+            Self::WriterGone => "writer_gone",
+            Self::WriteFailed => "write_failed",
+        }
+    }
+}
+
+/// Lines dropped, by reason, in every writer of the process.
+static DROPPED: [AtomicU64; Dropped::ALL.len()] = [const { AtomicU64::new(0) }; 3];
+/// Writes and flushes the sink failed.
 static WRITE_FAILURES: AtomicU64 = AtomicU64::new(0);
 /// Whether a write failure was reported on stderr already (once per process).
 static FAILURE_REPORTED: AtomicBool = AtomicBool::new(false);
 
-/// Lines dropped so far because a writer's queue was full (`errmon_log_lines_dropped_total`).
-pub fn lines_dropped() -> u64 {
-    DROPPED.load(Relaxed)
+fn dropped(why: Dropped) {
+    DROPPED[why as usize].fetch_add(1, Relaxed);
 }
 
-/// Lines that could not be written (a full disk, a removed directory) so far.
+/// Log lines dropped so far, whatever the reason: the sum of the series of
+/// `errmon_log_lines_dropped_total`, whose `reason` says why (`queue_full`: the queue to the
+/// writer thread was full; `writer_gone`: no writer thread runs; `write_failed`: the output
+/// refused the line).
+///
+/// ```
+/// let before = errmon_runtime::log::lines_dropped();
+/// // Lines are only ever added to the count.
+/// assert!(errmon_runtime::log::lines_dropped() >= before);
+/// ```
+pub fn lines_dropped() -> u64 {
+    DROPPED.iter().map(|n| n.load(Relaxed)).sum()
+}
+
+/// Lines dropped so far, by reason, every reason listed.
+#[cfg_attr(
+    not(feature = "exporter"),
+    allow(dead_code, reason = "exported with the exporter")
+)]
+pub(crate) fn dropped_by_reason() -> [(Dropped, u64); Dropped::ALL.len()] {
+    Dropped::ALL.map(|why| (why, DROPPED[why as usize].load(Relaxed)))
+}
+
+/// Writes and flushes of the log's output that failed so far (a full disk, a removed
+/// directory); each line whose write failed is also counted as dropped (`write_failed`).
+///
+/// ```
+/// assert_eq!(errmon_runtime::log::write_failures(), 0);
+/// ```
 pub fn write_failures() -> u64 {
     WRITE_FAILURES.load(Relaxed)
 }
@@ -57,13 +109,9 @@ impl Queue {
     pub(crate) fn send(&self, line: Vec<u8>) {
         match self.0.try_send(Msg::Line(line)) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                DROPPED.fetch_add(1, Relaxed);
-            }
+            Err(TrySendError::Full(_)) => dropped(Dropped::QueueFull),
             // The writer thread is gone (it could not be started again): nowhere to write.
-            Err(TrySendError::Disconnected(_)) => {
-                DROPPED.fetch_add(1, Relaxed);
-            }
+            Err(TrySendError::Disconnected(_)) => dropped(Dropped::WriterGone),
         }
     }
 
@@ -119,6 +167,7 @@ fn run(mut sink: Box<dyn Write + Send>, rx: &Receiver<Msg>, what: &str) {
             match msg {
                 Msg::Line(line) => {
                     if let Err(e) = sink.write_all(&line) {
+                        dropped(Dropped::WriteFailed);
                         failed(what, &e);
                     }
                 }
@@ -229,20 +278,47 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "exporter")]
+    /// A sink that refuses every write.
+    struct Refusing;
+    impl Write for Refusing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
-    fn dropped_lines_are_exported() {
+    fn lines_are_dropped_by_reason() {
+        let count = |why: Dropped| DROPPED[why as usize].load(Relaxed);
+        let gone = count(Dropped::WriterGone);
+        Queue::disconnected().send(b"x\n".to_vec());
+        assert!(count(Dropped::WriterGone) > gone);
+        let failed = count(Dropped::WriteFailed);
+        let q = start(Box::new(Refusing), 4, "test".into()).unwrap();
+        q.send(b"x\n".to_vec());
+        q.flush(Duration::from_secs(5));
+        assert!(count(Dropped::WriteFailed) > failed);
+    }
+
+    #[cfg(all(feature = "exporter", feature = "logs"))]
+    #[test]
+    fn dropped_lines_are_exported_by_reason() {
         Queue::disconnected().send(b"x\n".to_vec());
         let settings = crate::Config::default().validate().unwrap();
         let body = crate::export::Renderer::new(settings).render();
-        let line = body
-            .lines()
-            // No labels of its own: `{}`, or the constant labels.
-            .find(|l| l.starts_with("errmon_log_lines_dropped_total"))
-            .unwrap_or_else(|| panic!("{body}"));
-        assert!(
-            line.rsplit(' ').next().unwrap().parse::<u64>().unwrap() >= 1,
-            "{line}"
-        );
+        let value = |reason: &str| {
+            let series = format!("errmon_log_lines_dropped_total{{reason=\"{reason}\"}} ");
+            let line = body
+                .lines()
+                .find(|l| l.starts_with(&series))
+                .unwrap_or_else(|| panic!("no {series}in\n{body}"));
+            line.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+        };
+        assert!(value("writer_gone") >= 1);
+        // Every reason is served, at zero until a line is dropped for it.
+        value("queue_full");
+        value("write_failed");
     }
 }

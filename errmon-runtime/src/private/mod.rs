@@ -14,8 +14,9 @@
 //!   [`returned`]`(&SITE, future, |value| outcome)`;
 //! - `monitor!("name", { .. })`: the same as `#[monitored]`, inline, with `?` spelled through
 //!   [`Branch`] and [`FromResidual`] so that it records the error before leaving;
-//! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`], and
-//!   [`ShowError`] to log an error with `Display` when it has one;
+//! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`],
+//!   [`ShowError`] to log an error with `Display` when it has one, and [`KindOfError`] to
+//!   report an exhausted retry's error with its `ErrorKind`;
 //! - `#[derive(ErrorKind)]`: [`TransparentKind`] for `#[error_kind(transparent)]` variants;
 //! - `?` in `#[track_caller]` bodies: [`Branch`] and [`FromResidual`].
 
@@ -40,6 +41,7 @@ pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
 pub use crate::registry::{Kind, Registration};
+pub use crate::retry::kind::{KindOfError, ViaKind, ViaNoKind};
 pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 
 /// The traits that classify a `#[monitored]` call's value, for a glob import: unlike a list
@@ -66,6 +68,12 @@ pub mod severity_via {
 /// The traits that show a retried error, for a glob import (see [`outcome_via`]).
 pub mod show_via {
     pub use crate::retry::show::{ViaDebug, ViaDisplay, ViaTypeName};
+}
+
+/// The traits that find the kind of an exhausted retry's error, for a glob import (see
+/// [`outcome_via`]).
+pub mod kind_via {
+    pub use crate::retry::kind::{ViaKind, ViaNoKind};
 }
 
 /// The value of a return edge that never runs (`if false { return never_called(); }`): typed

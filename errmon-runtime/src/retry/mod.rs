@@ -28,6 +28,7 @@
 //! the last attempt, and none that would end past `max_elapsed`.
 
 mod backoff;
+pub(crate) mod kind;
 pub(crate) mod show;
 
 use std::fmt::Debug;
@@ -36,6 +37,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 pub use backoff::{Backoff, Delays, Jitter, LazyEntropy, Random, SplitMix64};
+pub use kind::KindOf;
 pub use show::Show;
 
 use crate::record::{Site, clock};
@@ -463,7 +465,9 @@ impl<W, R: Random> Attempts<'_, W, R> {
     }
 
     /// [`Attempts::settle`], with log lines writing the error as `show` does: the code
-    /// `#[retry]` generates passes `Display::fmt` for errors that have it.
+    /// `#[retry]` generates passes `Display::fmt` for errors that have it. An exhausted
+    /// retry's report and log line say `error_kind` `unknown`: see
+    /// [`Attempts::settle_described`].
     ///
     /// ```
     /// use std::time::Duration;
@@ -486,9 +490,41 @@ impl<W, R: Random> Attempts<'_, W, R> {
     where
         W: When<E>,
     {
+        self.settle_described(result, elapsed, show, kind::unknown::<E>)
+    }
+
+    /// [`Attempts::settle_showing`], with the kind of the error an exhausted retry gives up
+    /// with found by `kind`, for its report and its log line: the code `#[retry]` generates
+    /// passes [`ErrorKind::error_kind`](crate::ErrorKind::error_kind) for errors that
+    /// implement it, as `#[monitored]` labels them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errmon_runtime::retry::{Backoff, KindOf, Policy, Show};
+    ///
+    /// let policy = Policy::new().attempts(1).backoff(Backoff::Constant { delay: Duration::ZERO });
+    /// let mut attempts = policy.retry().start();
+    /// let show: Show<std::io::Error> = |e, f| std::fmt::Display::fmt(e, f);
+    /// let kind: KindOf<std::io::Error> = |e| errmon_runtime::ErrorKind::error_kind(e);
+    /// attempts.begin();
+    /// let only: Result<(), _> = Err(std::io::Error::from(std::io::ErrorKind::TimedOut));
+    /// // Out of attempts: logged as exhausted with `error.kind` `timed_out`.
+    /// assert!(attempts.settle_described(only, || Duration::ZERO, show, kind).is_break());
+    /// ```
+    #[inline]
+    pub fn settle_described<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        elapsed: impl FnOnce() -> Duration,
+        show: Show<E>,
+        kind: KindOf<E>,
+    ) -> ControlFlow<Result<T, E>, Duration>
+    where
+        W: When<E>,
+    {
         match result {
             Ok(v) => ControlFlow::Break(Ok(v)),
-            Err(e) => match self.failed_showing(&e, elapsed(), show) {
+            Err(e) => match self.failed_showing(&e, elapsed(), show, kind) {
                 Next::Retry(delay) => ControlFlow::Continue(delay),
                 Next::Stop => ControlFlow::Break(Err(e)),
             },
@@ -501,10 +537,16 @@ impl<W, R: Random> Attempts<'_, W, R> {
     where
         W: When<E>,
     {
-        self.failed_showing(error, elapsed, show::debug::<E>)
+        self.failed_showing(error, elapsed, show::debug::<E>, kind::unknown::<E>)
     }
 
-    fn failed_showing<E>(&mut self, error: &E, elapsed: Duration, show: Show<E>) -> Next
+    fn failed_showing<E>(
+        &mut self,
+        error: &E,
+        elapsed: Duration,
+        show: Show<E>,
+        kind: KindOf<E>,
+    ) -> Next
     where
         W: When<E>,
     {
@@ -513,7 +555,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
         }
         let policy = self.retry.policy;
         if self.attempt >= policy.attempts {
-            self.exhausted(&show::Shown(error, show), elapsed, "attempts");
+            self.exhausted(&show::Shown(error, show), kind(error), elapsed, "attempts");
             return Next::Stop;
         }
         let delay = self
@@ -524,7 +566,12 @@ impl<W, R: Random> Attempts<'_, W, R> {
             .max_elapsed
             .is_some_and(|max| elapsed.saturating_add(delay) > max)
         {
-            self.exhausted(&show::Shown(error, show), elapsed, "max_elapsed");
+            self.exhausted(
+                &show::Shown(error, show),
+                kind(error),
+                elapsed,
+                "max_elapsed",
+            );
             return Next::Stop;
         }
         let (function, module) = self.names();
@@ -544,12 +591,23 @@ impl<W, R: Random> Attempts<'_, W, R> {
         Next::Retry(delay)
     }
 
-    fn exhausted<E>(&self, error: &show::Shown<'_, E>, elapsed: Duration, budget: &'static str) {
+    /// Counts the exhaustion, reports it and logs it: the log line carries the fingerprint
+    /// of the report's group when the report was stored (not when the rate limit, sampling
+    /// or the filter dropped it).
+    fn exhausted<E>(
+        &self,
+        error: &show::Shown<'_, E>,
+        kind: &'static str,
+        elapsed: Duration,
+        budget: &'static str,
+    ) {
         let (function, module) = self.names();
-        if let Some(site) = self.retry.site {
+        let fingerprint = self.retry.site.and_then(|site| {
             site.exhausted();
-            crate::errors::exhausted(site.view(), self.attempt, std::any::type_name::<E>(), error);
-        }
+            let type_name = std::any::type_name::<E>();
+            crate::errors::exhausted(site.view(), self.attempt, type_name, kind, error)
+        });
+        let fingerprint = fingerprint.map(|fp| tracing::field::display(crate::errors::Hex(fp)));
         // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
         let duration_s = self.retry.policy.max_elapsed.map(|_| elapsed.as_secs_f64());
         crate::log::emit::emit!(
@@ -557,6 +615,8 @@ impl<W, R: Random> Attempts<'_, W, R> {
             "function" = function,
             "module" = module,
             "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+            "error.kind" = kind,
+            "error.fingerprint" = fingerprint,
             "attempt" = self.attempt,
             "duration_s" = duration_s,
             "budget" = budget,
