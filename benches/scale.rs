@@ -31,6 +31,79 @@ mod generated {
     tens!(thousand);
 }
 
+/// A function of its own name, whose history `/history?function=checkout` reads while
+/// `/metrics` renders.
+#[errmon_runtime::monitored]
+fn checkout(n: u64) -> Result<u64, generate::GeneratedError> {
+    if n % 7 == 0 {
+        Err(generate::GeneratedError::Refused)
+    } else {
+        Ok(n)
+    }
+}
+
+fn unpin() {
+    // SAFETY: as in `pin_to_one_core`, with every core of the machine.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in 0..libc::CPU_SETSIZE as usize {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set);
+    }
+}
+
+/// A cheap route's answer time while plain `/metrics` renders of the 10,000 functions run back
+/// to back on another connection: the median and p99 of `path` over 200 requests, and how
+/// many renders were in progress meanwhile. Cheap routes are answered on the server's own
+/// thread, never behind the render.
+fn cheap_while_rendering(addr: SocketAddr, path: &str) -> (Duration, Duration, u64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let renders = Arc::new(AtomicU64::new(0));
+    let scraper = {
+        let (stop, renders) = (Arc::clone(&stop), Arc::clone(&renders));
+        thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                scrape(addr, false);
+                renders.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    thread::sleep(Duration::from_millis(100));
+    let mut conn = TcpStream::connect(addr).expect("connect");
+    conn.set_nodelay(true).expect("nodelay");
+    let mut buf = vec![0u8; 1 << 20];
+    let (median, p99) = timings(
+        || {
+            write!(conn, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+            let mut got = Vec::new();
+            // One response of a known length, on a kept-alive connection.
+            loop {
+                let n = conn.read(&mut buf).expect("read");
+                assert!(n > 0, "closed");
+                got.extend_from_slice(&buf[..n]);
+                let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+                assert!(head.starts_with("http/1.1 200"), "{head}");
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .expect("content-length");
+                if got.len() >= end + 4 + len {
+                    break;
+                }
+            }
+        },
+        200,
+    );
+    stop.store(true, Ordering::Relaxed);
+    scraper.join().expect("scraper");
+    (median, p99, renders.load(Ordering::Relaxed))
+}
+
 const FUNCTIONS: usize = 10_000;
 
 fn pin_to_one_core() {
@@ -273,6 +346,20 @@ fn main() {
         before / idle
     );
     peak_of_4_concurrent(addr, false, idle);
+
+    // Both cores from here: the render on one, the server's thread and the client on the other.
+    unpin();
+    for n in 0..20 {
+        let _ = checkout(n);
+    }
+    for path in ["/history?window=60s&function=checkout", "/errors?limit=5"] {
+        let (median, p99, renders) = cheap_while_rendering(addr, path);
+        println!(
+            "GET {path} while /metrics renders ({renders} renders): median {:.3} ms, p99 {:.3} ms",
+            median.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+        );
+    }
     drop(guard);
 
     let renderer =

@@ -528,7 +528,7 @@ mod tests {
         assert_eq!(listed, expected);
         assert_eq!(
             listed.iter().map(|l| l.0).collect::<Vec<_>>(),
-            ["/metrics", "/errors", "/", "/livez"]
+            ["/metrics", "/errors", "/history", "/", "/livez"]
         );
         // Served as the table is when answered, so a route added later is listed too.
         let r = routes.answer(&Request::get("/"), &state(None));
