@@ -309,14 +309,21 @@ fn total_of(entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> Delta
     total
 }
 
-/// A window of `entity`, with its series.
-fn window_of(name: String, entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> Stats {
+/// A window of `entity`, with its series; `names` are its error series (the newest list:
+/// series are only ever appended).
+fn window_of(
+    name: String,
+    entity: Option<&Entity>,
+    live: &Delta,
+    names: &[(&'static str, &'static str)],
+    secs: u64,
+    now: u64,
+) -> Stats {
     let (points, from, per) = points_of(entity, live, secs, now);
     let mut total = Delta::default();
     for p in &points {
         total.add(p);
     }
-    let names = entity.map(|e| e.names.as_slice()).unwrap_or_default();
     let seconds = per * INTERVAL_MS / 1000;
     Stats {
         name,
@@ -370,13 +377,13 @@ fn window_of(name: String, entity: Option<&Entity>, live: &Delta, secs: u64, now
 pub fn process(window: Duration) -> Result<Stats, WindowError> {
     let secs = check(window)?;
     let now = crate::errors::clock_ms();
-    let current = sampler::read_process(true);
     let h = sampler::lock();
-    let live = h.process.since_last(&current);
+    let live = sampler::live_process(&h);
     Ok(window_of(
         "process".into(),
         Some(&h.process),
         &live,
+        &[],
         secs,
         now,
     ))
@@ -388,10 +395,13 @@ pub fn process(window: Duration) -> Result<Stats, WindowError> {
 pub fn function(name: &str, window: Duration) -> Result<Option<Stats>, WindowError> {
     let secs = check(window)?;
     let now = crate::errors::clock_ms();
-    let sites: Vec<&'static Site> = registry::sites()
-        .into_iter()
-        .filter(|s| s.meta().function == name)
-        .collect();
+    let mut sites: Vec<&'static Site> = Vec::new();
+    registry::each(|s| {
+        if s.meta().function == name {
+            sites.push(s);
+        }
+    });
+    sites.sort_by_key(|s| (s.meta().module, s.meta().line));
     if sites.is_empty() {
         return Ok(None);
     }
@@ -419,7 +429,8 @@ fn sum_sites(name: &str, sites: &[&'static Site], secs: u64, now: u64) -> Stats 
             Some(o) => o.absorb(stats),
         }
     }
-    let mut out = out.unwrap_or_else(|| window_of(name.into(), None, &Delta::default(), secs, now));
+    let mut out =
+        out.unwrap_or_else(|| window_of(name.into(), None, &Delta::default(), &[], secs, now));
     name.clone_into(&mut out.name);
     out
 }
@@ -466,33 +477,22 @@ impl Stats {
 /// One site's window.
 pub(crate) fn site_window(site: &'static Site, secs: u64, now: u64) -> Stats {
     let name = site.meta().function.to_owned();
-    if site.activity().is_none() {
-        return window_of(name, None, &Delta::default(), secs, now);
-    }
-    let current: Current = sampler::read_site(site);
+    let Some(signature) = site.activity() else {
+        return window_of(name, None, &Delta::default(), &[], secs, now);
+    };
     let h = sampler::lock();
     let entity = h.sites.get(&sampler::site_key(site));
-    let live = match entity {
-        Some(e) => e.since_last(&current),
-        None => current.delta.clone(),
-    };
-    let mut stats = window_of(name, entity, &live, secs, now);
-    if entity.is_none() {
-        stats.errors_by_kind = current
-            .delta
-            .kinds
-            .iter()
-            .filter_map(|&(i, count)| {
-                let &(t, k) = current.names.get(usize::from(i))?;
-                Some(KindCount {
-                    error_type: registry::short_type_name(t),
-                    error_kind: k,
-                    count,
-                })
-            })
-            .collect();
+    match entity {
+        // Nothing recorded since the last sample: its records are the whole story.
+        Some(e) if e.is_current(signature) => {
+            window_of(name, entity, &Delta::default(), &e.names, secs, now)
+        }
+        _ => {
+            let current: Current = sampler::read_site(site);
+            let live = entity.map_or_else(|| current.delta.clone(), |e| e.since_last(&current));
+            window_of(name, entity, &live, &current.names, secs, now)
+        }
     }
-    stats
 }
 
 /// What the HTTP route with the template `template` did in the last `window`; `Ok(None)`
@@ -530,7 +530,7 @@ fn route_window(route: &crate::http::table::Route, secs: u64, now: u64) -> Stats
         Some(e) => e.since_last(&current),
         None => current.delta.clone(),
     };
-    window_of(route.name.into(), entity, &live, secs, now)
+    window_of(route.name.into(), entity, &live, &[], secs, now)
 }
 
 // Error tracking's windows (`/errors`, `errors()`) are read from here.
@@ -542,31 +542,23 @@ inventory::submit!(crate::errors::Windows {
 fn errors_windows(scope: crate::errors::Scope, now: u64) -> [(u64, u64); 3] {
     use crate::errors::Scope;
     const WINDOWS: [u64; 3] = [60, 300, 900];
-    let (live, h) = match scope {
+    let h = sampler::lock();
+    let (entity, live) = match scope {
         Scope::Site(site) => {
-            if site.activity().is_none() {
+            let Some(signature) = site.activity() else {
                 return [(0, 0); 3];
-            }
-            (Some(sampler::read_site(site)), sampler::lock())
+            };
+            let entity = h.sites.get(&sampler::site_key(site));
+            let live = match entity {
+                Some(e) if e.is_current(signature) => Delta::default(),
+                Some(e) => e.since_last(&sampler::read_site(site)),
+                None => sampler::read_site(site).delta,
+            };
+            (entity, live)
         }
-        Scope::Http => (Some(sampler::read_http()), sampler::lock()),
-        Scope::Process => (Some(sampler::read_process(false)), sampler::lock()),
+        Scope::Http => (Some(&h.http), h.http.since_last(&sampler::read_http())),
+        Scope::Process => (Some(&h.process), sampler::live_process(&h)),
     };
-    let entity = match scope {
-        Scope::Site(site) => h.sites.get(&sampler::site_key(site)),
-        Scope::Http => Some(&h.http),
-        Scope::Process => Some(&h.process),
-    };
-    let current = live.map(|c| c.delta).unwrap_or_default();
-    let live = entity.map_or_else(
-        || current.clone(),
-        |e| {
-            e.since_last(&Current {
-                delta: current.clone(),
-                names: Vec::new(),
-            })
-        },
-    );
     WINDOWS.map(|secs| {
         let t = total_of(entity, &live, secs, now);
         (t.errors, t.calls)

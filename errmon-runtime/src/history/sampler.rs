@@ -51,6 +51,11 @@ impl Entity {
         diff(&now.delta, &self.base)
     }
 
+    /// Whether nothing was recorded since the last pass, given the activity signature now.
+    pub(crate) fn is_current(&self, signature: u64) -> bool {
+        self.last.is_some() && self.signature == signature
+    }
+
     pub(crate) fn rings(&self) -> Option<&Rings> {
         self.rings.as_deref()
     }
@@ -221,10 +226,10 @@ pub(crate) fn read_route(route: &crate::http::table::Route) -> Current {
     }
 }
 
-/// The process's counts now: every `#[monitored]` function and every HTTP request, their
-/// errors, and the tracker's severities; durations only with `hist` (they cost a read of
-/// every site's histogram).
-pub(crate) fn read_process(hist: bool) -> Current {
+/// What the process did since the last pass: what every `#[monitored]` and `#[retry]` site
+/// recorded since (a site whose signature did not move costs one sum of its counters), every
+/// HTTP request, and the tracker's severities.
+pub(crate) fn live_process(h: &History) -> Delta {
     let mut d = Delta::default();
     let mut dense = [0u64; SLOTS];
     crate::registry::each(|site| {
@@ -232,32 +237,42 @@ pub(crate) fn read_process(hist: bool) -> Current {
         if kind != Kind::Monitored && kind != Kind::Retry {
             return;
         }
-        let snap = site.snapshot();
-        if kind == Kind::Retry {
-            d.retries += snap.retries;
-            d.exhausted += snap.exhausted;
+        let Some(signature) = site.activity() else {
+            return;
+        };
+        let entity = h.sites.get(&site_key(site));
+        if entity.is_some_and(|e| e.is_current(signature)) {
             return;
         }
-        d.calls += snap.outcomes.iter().sum::<u64>();
-        d.errors += snap.outcome(OutcomeLabel::Error);
-        d.panics += snap.outcome(OutcomeLabel::Panic);
-        d.cancelled += snap.outcome(OutcomeLabel::Cancelled);
-        if let (true, Some(slots)) = (hist, snap.slots.as_deref()) {
-            for (sum, c) in dense.iter_mut().zip(slots.iter()) {
-                *sum += c;
-            }
+        let now = read_site(site);
+        let s = entity.map_or_else(|| now.delta.clone(), |e| e.since_last(&now));
+        if kind == Kind::Retry {
+            d.retries += s.retries;
+            d.exhausted += s.exhausted;
+            return;
+        }
+        d.calls += s.calls;
+        d.errors += s.errors;
+        d.panics += s.panics;
+        d.cancelled += s.cancelled;
+        for &(i, n) in &s.hist {
+            dense[usize::from(i)] += n;
         }
     });
-    let http = read_http();
-    d.calls += http.delta.calls;
-    d.errors += http.delta.errors;
-    d.cancelled += http.delta.cancelled;
+    let http = h.http.since_last(&read_http());
+    d.calls += http.calls;
+    d.errors += http.errors;
+    d.cancelled += http.cancelled;
     d.hist = sparse_diff(&dense, &[]);
-    d.severities = severities_now();
-    Current {
-        delta: d,
-        names: Vec::new(),
-    }
+    d.severities = diff(
+        &Delta {
+            severities: severities_now(),
+            ..Delta::default()
+        },
+        &h.process.base,
+    )
+    .severities;
+    d
 }
 
 /// Every route's counts together.
@@ -304,7 +319,7 @@ pub(crate) fn pass(now_ms: u64) {
             last: last_pass,
             ..Entity::default()
         });
-        if entity.last.is_some() && signature == entity.signature {
+        if entity.is_current(signature) {
             entity.idle(interval);
             return;
         }
