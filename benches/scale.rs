@@ -35,7 +35,7 @@ mod generated {
 /// `/metrics` renders.
 #[errmon_runtime::monitored]
 fn checkout(n: u64) -> Result<u64, generate::GeneratedError> {
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         Err(generate::GeneratedError::Refused)
     } else {
         Ok(n)
