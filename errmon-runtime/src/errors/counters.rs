@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
 
 use super::report::Severity;
 use super::snapshot::DropReason;
+use crate::record::thread::thread_index;
 use crate::registry::Site;
 
 const LOW: u64 = 0xffff_ffff;
@@ -157,19 +158,49 @@ pub(crate) fn functions() -> impl Iterator<Item = &'static FnCounters> {
         .chain(UNATTRIBUTED.span().map(|_| &UNATTRIBUTED))
 }
 
+/// Stripes of the dropped-report counters: threads failing at once past the rate limit each
+/// add to their own stripe, on cache lines of its own, and a read sums them.
+const STRIPES: usize = 16;
+
+#[repr(align(128))]
+#[derive(Debug)]
+struct Stripe([AtomicU64; DropReason::ALL.len()]);
+
+/// Reports dropped, by reason, striped by thread.
+#[derive(Debug)]
+pub(crate) struct Dropped([Stripe; STRIPES]);
+
+impl Dropped {
+    const fn new() -> Self {
+        Dropped([const { Stripe([const { AtomicU64::new(0) }; DropReason::ALL.len()]) }; STRIPES])
+    }
+
+    pub(crate) fn add(&self, reason: DropReason) {
+        let stripe = &self.0[thread_index() % STRIPES];
+        stripe.0[reason as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn total(&self, reason: DropReason) -> u64 {
+        self.0
+            .iter()
+            .map(|s| s.0[reason as usize].load(Relaxed))
+            .sum()
+    }
+}
+
 /// Process-wide counts.
 #[derive(Debug)]
 pub(crate) struct Totals {
     pub(crate) all: FnCounters,
     pub(crate) severities: [AtomicU64; Severity::ALL.len()],
-    pub(crate) dropped: [AtomicU64; DropReason::ALL.len()],
+    pub(crate) dropped: Dropped,
     pub(crate) sampler: RateGate,
 }
 
 pub(crate) static TOTALS: Totals = Totals {
     all: FnCounters::new(None),
     severities: [const { AtomicU64::new(0) }; Severity::ALL.len()],
-    dropped: [const { AtomicU64::new(0) }; DropReason::ALL.len()],
+    dropped: Dropped::new(),
     sampler: RateGate::new(),
 };
 

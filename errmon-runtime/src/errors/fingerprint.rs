@@ -17,8 +17,20 @@
 //!
 //! Digits inside a word (`user42`, `v2`) stay: they name things rather than vary.
 
-/// The message with its variable parts replaced by placeholders.
-pub(crate) fn parameterize(msg: &str) -> String {
+/// The message with its variable parts replaced by placeholders; the message itself, not
+/// copied, when it has none.
+pub(crate) fn parameterize(msg: &str) -> std::borrow::Cow<'_, str> {
+    // Every variable part holds one of these bytes (a digit, a quote, the `@` of an e-mail
+    // address, the `:` of a URL or an IPv6 address, the `-` of a UUID, the `[` of a bracketed
+    // address): a message without any has nothing to replace.
+    let maybe = |c: &u8| c.is_ascii_digit() || b"\"'`@:-[".contains(c);
+    if !msg.as_bytes().iter().any(maybe) {
+        return std::borrow::Cow::Borrowed(msg);
+    }
+    std::borrow::Cow::Owned(replace_variables(msg))
+}
+
+fn replace_variables(msg: &str) -> String {
     let b = msg.as_bytes();
     let mut out = String::with_capacity(msg.len());
     let mut i = 0;
@@ -43,13 +55,56 @@ pub(crate) fn parameterize(msg: &str) -> String {
 
 /// A 64-bit FNV-1a hash of what identifies a group: stable across processes and versions, so a
 /// group keeps its fingerprint across restarts.
+#[cfg_attr(
+    not(test),
+    allow(dead_code, reason = "the reference `fingerprint_of` is tested against")
+)]
 pub(crate) fn fingerprint(function: &str, type_name: &str, kind: &str, pattern: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [function, type_name, kind, pattern] {
-        for &byte in part.as_bytes().iter().chain(&[0xff]) {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+    fnv(prefix(function, type_name, kind), pattern)
+}
+
+/// [`fingerprint`] of the static names of a site, an error type and a kind: the hash of the
+/// three is worked out once per combination (up to [`PREFIXES`] of them), and only the
+/// pattern is hashed for each report.
+pub(crate) fn fingerprint_of(
+    function: &'static str,
+    type_name: &'static str,
+    kind: &'static str,
+    pattern: &str,
+) -> u64 {
+    use std::sync::OnceLock;
+    static CACHE: [OnceLock<(usize, usize, usize, u64)>; PREFIXES] =
+        [const { OnceLock::new() }; PREFIXES];
+    // Static texts: their addresses and lengths identify them.
+    let id = |s: &str| s.as_ptr() as usize ^ s.len().rotate_left(48);
+    let (f, t, k) = (id(function), id(type_name), id(kind));
+    let slot = (f ^ t.rotate_left(21) ^ k.rotate_left(42)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        >> 56
+        & (PREFIXES - 1);
+    let &(cf, ct, ck, state) =
+        CACHE[slot].get_or_init(|| (f, t, k, prefix(function, type_name, kind)));
+    let state = if (cf, ct, ck) == (f, t, k) {
+        state
+    } else {
+        prefix(function, type_name, kind)
+    };
+    fnv(state, pattern)
+}
+
+/// Combinations [`fingerprint_of`] keeps: a power of two.
+const PREFIXES: usize = 256;
+
+fn prefix(function: &str, type_name: &str, kind: &str) -> u64 {
+    [function, type_name, kind]
+        .into_iter()
+        .fold(0xcbf2_9ce4_8422_2325, fnv)
+}
+
+/// FNV-1a over `part` and a `0xff` separator, from the state `h`.
+fn fnv(mut h: u64, part: &str) -> u64 {
+    for &byte in part.as_bytes().iter().chain(&[0xff]) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
 }
@@ -297,6 +352,24 @@ fn number(b: &[u8], i: usize) -> Option<(usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_prefixes_give_the_fingerprint_of_the_whole() {
+        let leaked = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+        for (f, t, k, p) in [
+            (
+                "charge",
+                "app::PaymentError",
+                "declined",
+                "card <int> declined",
+            ),
+            ("load", "std::io::Error", "not_found", ""),
+        ] {
+            let (f, t, k) = (leaked(f), leaked(t), leaked(k));
+            assert_eq!(fingerprint_of(f, t, k, p), fingerprint(f, t, k, p));
+            assert_eq!(fingerprint_of(f, t, k, p), fingerprint(f, t, k, p));
+        }
+    }
 
     #[test]
     fn variable_parts_become_placeholders() {

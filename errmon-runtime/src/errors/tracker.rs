@@ -17,7 +17,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
 use super::counters::{self, FnCounters, TOTALS};
-use super::fingerprint::{fingerprint, parameterize};
+use super::fingerprint::{fingerprint_of, parameterize};
 use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
 use super::report::{ErrorRef, Report, Severity};
 use super::ring::Ring;
@@ -133,7 +133,7 @@ pub(crate) fn now_fast() -> u64 {
     if CUSTOM_CLOCK.load(Relaxed) {
         now_ms(&settings())
     } else {
-        unix_ms(std::time::SystemTime::now())
+        crate::record::clock::unix_ms()
     }
 }
 
@@ -232,7 +232,7 @@ pub(crate) fn errors_of(f: &FnCounters) -> u64 {
 }
 
 pub(crate) fn drop_report(why: DropReason) {
-    TOTALS.dropped[why as usize].fetch_add(1, Relaxed);
+    TOTALS.dropped.add(why);
 }
 
 /// Reports dropped so far by reason, with the panic hook's `busy` ones.
@@ -240,7 +240,7 @@ pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
     let busy = super::panic::BUSY.load(Relaxed);
     DropReason::ALL.map(|r| {
         let extra = if r == DropReason::Busy { busy } else { 0 };
-        (r, TOTALS.dropped[r as usize].load(Relaxed) + extra)
+        (r, TOTALS.dropped.total(r) + extra)
     })
 }
 
@@ -309,7 +309,7 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
         }
     }
     let pattern = parameterize(&report.message);
-    let fp = match fingerprint(function, ev.type_name, ev.kind, &pattern) {
+    let fp = match fingerprint_of(function, ev.type_name, ev.kind, &pattern) {
         OTHER_FINGERPRINT => 1,
         fp => fp,
     };
@@ -386,7 +386,7 @@ fn build(
         error_type: if ev.what == What::Panic {
             "panic".to_owned()
         } else {
-            registry::short_type_name(ev.type_name)
+            registry::short_type_name_of(ev.type_name).into_owned()
         },
         error_kind: ev.kind,
         message,

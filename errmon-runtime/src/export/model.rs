@@ -241,8 +241,11 @@ impl Values {
                     // Read per site, in the same walk as its snapshot, rather than through
                     // `registry::errors()`, which would walk the registry again.
                     for (type_name, kind, count) in site.error_series() {
-                        v.errors
-                            .push((registry::short_type_name(type_name), kind, count));
+                        v.errors.push((
+                            registry::short_type_name_of(type_name).into_owned(),
+                            kind,
+                            count,
+                        ));
                     }
                 }
                 Kind::Retry => {

@@ -101,6 +101,8 @@ fn check(window: Duration) -> Result<u64, WindowError> {
 /// errmon_runtime::history::sample();
 /// ```
 pub fn sample() {
+    // The error path's wall clock is derived from the monotonic one: keep it close.
+    crate::record::clock::anchor();
     sampler::pass(crate::errors::clock_ms());
 }
 

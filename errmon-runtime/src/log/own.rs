@@ -28,13 +28,21 @@ pub(crate) struct Own {
 /// The output errmon's events go to when no subscriber is current.
 static OWN: RwLock<Option<Arc<Own>>> = RwLock::new(None);
 
+/// Whether the slot was ever written: until then, reading it takes no lock (every stored
+/// report of a program without errmon's output asks).
+static EVER_WRITTEN: AtomicBool = AtomicBool::new(false);
+
 fn slot() -> RwLockWriteGuard<'static, Option<Arc<Own>>> {
+    EVER_WRITTEN.store(true, Ordering::Release);
     // Nothing panics while holding it; a poisoned slot still holds a whole value.
     OWN.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// errmon's own output, if one is started.
 pub(crate) fn current() -> Option<Arc<Own>> {
+    if !EVER_WRITTEN.load(Ordering::Acquire) {
+        return None;
+    }
     OWN.read()
         .unwrap_or_else(PoisonError::into_inner)
         .as_ref()

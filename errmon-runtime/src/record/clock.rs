@@ -15,7 +15,8 @@
 //! difference, once, when they end.
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
 
@@ -58,9 +59,69 @@ pub(crate) fn elapsed(start: quanta::Instant) -> Duration {
     now().saturating_duration_since(start)
 }
 
+/// The wall clock as of a raw reading, for [`unix_ms`]: a sequence number (odd while it is
+/// written), the time in ns since the Unix epoch, and the raw reading taken with it.
+static ANCHOR_SEQ: AtomicU64 = AtomicU64::new(0);
+static ANCHOR_UNIX_NS: AtomicU64 = AtomicU64::new(0);
+static ANCHOR_RAW: AtomicU64 = AtomicU64::new(0);
+
+/// Reads the wall clock again for [`unix_ms`]. Called when the clock is first read and by
+/// the history's sampler every 10 s, so the wall clock's own adjustments (NTP slews it by at
+/// most 0.5 ms a second) move a timestamp by a few milliseconds at most.
+pub(crate) fn anchor() {
+    let unix_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let raw = raw();
+    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seq = ANCHOR_SEQ.fetch_add(1, Ordering::AcqRel);
+    ANCHOR_UNIX_NS.store(unix_ns, Ordering::Release);
+    ANCHOR_RAW.store(raw, Ordering::Release);
+    ANCHOR_SEQ.store(seq.wrapping_add(2), Ordering::Release);
+}
+
+/// Milliseconds since the Unix epoch, from the monotonic clock and the wall clock's last
+/// [`anchor`]: one raw reading instead of a `SystemTime::now()`, on the error path of every
+/// report.
+pub(crate) fn unix_ms() -> u64 {
+    if ANCHOR_SEQ.load(Ordering::Acquire) == 0 {
+        anchor();
+    }
+    loop {
+        let before = ANCHOR_SEQ.load(Ordering::Acquire);
+        let (unix_ns, at) = (
+            ANCHOR_UNIX_NS.load(Ordering::Acquire),
+            ANCHOR_RAW.load(Ordering::Acquire),
+        );
+        if before % 2 == 0 && ANCHOR_SEQ.load(Ordering::Acquire) == before {
+            let clock = clock();
+            let since = clock.delta_as_nanos(at, clock.raw());
+            return unix_ns.saturating_add(since) / 1_000_000;
+        }
+        std::hint::spin_loop();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_derived_wall_clock_follows_the_system_clock() {
+        let system = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let before = system(SystemTime::now());
+        let derived = unix_ms();
+        let after = system(SystemTime::now());
+        assert!(
+            (before..=after + 1).contains(&derived),
+            "{before} {derived} {after}"
+        );
+        anchor();
+        assert!(unix_ms() >= before);
+    }
 
     #[test]
     fn both_readings_measure_a_sleep() {

@@ -114,6 +114,29 @@ pub fn errors() -> Vec<ErrorSeries> {
     sites().into_iter().flat_map(Site::errors).collect()
 }
 
+/// [`short_type_name`] of a type name from `std::any::type_name`, worked out once per name (up
+/// to [`SHORT_NAMES`] of them; past that, each time): error reports, log lines and every scrape
+/// ask for the same few names again and again.
+pub(crate) fn short_type_name_of(full: &'static str) -> std::borrow::Cow<'static, str> {
+    use std::borrow::Cow;
+    use std::sync::OnceLock;
+    static CACHE: [OnceLock<(usize, &'static str)>; SHORT_NAMES] =
+        [const { OnceLock::new() }; SHORT_NAMES];
+    // The same type's name is the same static text, so its address identifies it.
+    let key = full.as_ptr() as usize ^ full.len();
+    let slot = &CACHE[key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56 & (SHORT_NAMES - 1)];
+    let &(cached, short) =
+        slot.get_or_init(|| (key, Box::leak(short_type_name(full).into_boxed_str())));
+    if cached == key {
+        Cow::Borrowed(short)
+    } else {
+        Cow::Owned(short_type_name(full))
+    }
+}
+
+/// Names [`short_type_name_of`] keeps: a power of two.
+const SHORT_NAMES: usize = 256;
+
 /// `alloc::boxed::Box<dyn core::error::Error + Send>` becomes `Box<dyn Error + Send>`.
 pub(crate) fn short_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());

@@ -582,7 +582,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
             tracing::Level::WARN, "attempt failed; retrying";
             "function" = function,
             "module" = module,
-            "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+            "error.type" = crate::registry::short_type_name_of(std::any::type_name::<E>()).as_ref(),
             "attempt" = self.attempt,
             "delay_ms" = delay.as_secs_f64() * 1e3,
             "error.message" = tracing::field::display(show::Shown(error, show)),
@@ -614,7 +614,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
             tracing::Level::ERROR, "retries exhausted";
             "function" = function,
             "module" = module,
-            "error.type" = crate::registry::short_type_name(std::any::type_name::<E>()).as_str(),
+            "error.type" = crate::registry::short_type_name_of(std::any::type_name::<E>()).as_ref(),
             "error.kind" = kind,
             "error.fingerprint" = fingerprint,
             "attempt" = self.attempt,
