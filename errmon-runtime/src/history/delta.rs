@@ -70,6 +70,12 @@ impl Delta {
         merge(&mut self.severities, &other.severities);
     }
 
+    /// Bytes its vectors hold, for the memory bench.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.hist.capacity() + self.kinds.capacity() + self.severities.capacity())
+            * std::mem::size_of::<(u8, u64)>()
+    }
+
     /// Durations of this delta as a dense grid.
     pub(crate) fn dense_hist(&self) -> [u64; SLOTS] {
         let mut out = [0; SLOTS];

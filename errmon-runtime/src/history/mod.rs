@@ -298,6 +298,10 @@ fn points_of(entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> (Vec
             add(i, &d);
         }
     }
+    // The minute being summed, not yet a record.
+    if let (PER_COARSE, Some((m, d))) = (per, rings.and_then(|r| r.minute.as_ref())) {
+        add(*m, d);
+    }
     add(at, live);
     (points, from, per)
 }
@@ -490,7 +494,7 @@ pub(crate) fn site_window(site: &'static Site, secs: u64, now: u64) -> Stats {
             window_of(name, entity, &Delta::default(), &e.names, secs, now)
         }
         _ => {
-            let current: Current = sampler::read_site(site);
+            let current: Current = sampler::read_site(site, entity);
             let live = entity.map_or_else(|| current.delta.clone(), |e| e.since_last(&current));
             window_of(name, entity, &live, &current.names, secs, now)
         }
@@ -553,8 +557,8 @@ fn errors_windows(scope: crate::errors::Scope, now: u64) -> [(u64, u64); 3] {
             let entity = h.sites.get(&sampler::site_key(site));
             let live = match entity {
                 Some(e) if e.is_current(signature) => Delta::default(),
-                Some(e) => e.since_last(&sampler::read_site(site)),
-                None => sampler::read_site(site).delta,
+                Some(e) => e.since_last(&sampler::read_site(site, Some(e))),
+                None => sampler::read_site(site, None).delta,
             };
             (entity, live)
         }

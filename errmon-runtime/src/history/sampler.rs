@@ -15,7 +15,7 @@ use super::ring::Ring;
 use super::{COARSE_SLOTS, FINE_SLOTS, PER_COARSE};
 use crate::errors::Severity;
 use crate::record::grid::SLOTS;
-use crate::registry::{Kind, OutcomeLabel, Site};
+use crate::registry::{Kind, Site};
 
 /// Cumulative counts of one source, as read now.
 #[derive(Clone, Debug)]
@@ -38,11 +38,26 @@ pub(crate) struct Entity {
     rings: Option<Box<Rings>>,
 }
 
-/// The last 15 minutes at 10 s and the last hour at 1 minute.
+/// The last 15 minutes at 10 s and the last hour at 1 minute; the current minute is summed
+/// in `minute` and encoded once it is over.
 #[derive(Debug, Default)]
 pub(crate) struct Rings {
     pub(crate) fine: Ring,
     pub(crate) coarse: Ring,
+    pub(crate) minute: Option<(u64, Delta)>,
+}
+
+impl Rings {
+    /// Encodes the minute being summed once `now` (a minute number) is past it.
+    fn close_minute(&mut self, now: u64) {
+        if let Some((m, _)) = &self.minute {
+            if *m < now {
+                if let Some((m, d)) = self.minute.take() {
+                    self.coarse.push(m, &d, now.saturating_sub(COARSE_SLOTS));
+                }
+            }
+        }
+    }
 }
 
 impl Entity {
@@ -87,11 +102,13 @@ impl Entity {
         rings
             .fine
             .push(at, delta, interval.saturating_sub(FINE_SLOTS));
-        rings.coarse.push(
-            at / PER_COARSE,
-            delta,
-            (interval / PER_COARSE).saturating_sub(COARSE_SLOTS),
-        );
+        let minute = at / PER_COARSE;
+        rings.close_minute(minute);
+        match &mut rings.minute {
+            Some((_, sum)) => sum.add(delta),
+            None => rings.minute = Some((minute, delta.clone())),
+        }
+        rings.close_minute(interval / PER_COARSE);
     }
 
     /// Notes a pass that found nothing new; frees the records once all are an hour old.
@@ -99,9 +116,10 @@ impl Entity {
         self.last = Some(interval);
         if let Some(r) = &mut self.rings {
             r.fine.age(interval.saturating_sub(FINE_SLOTS));
+            r.close_minute(interval / PER_COARSE);
             r.coarse
                 .age((interval / PER_COARSE).saturating_sub(COARSE_SLOTS));
-            if r.fine.is_empty() && r.coarse.is_empty() {
+            if r.fine.is_empty() && r.coarse.is_empty() && r.minute.is_none() {
                 self.rings = None;
             }
         }
@@ -109,19 +127,23 @@ impl Entity {
 
     /// Bytes held by the records, for the memory bench.
     pub(crate) fn record_bytes(&self) -> usize {
-        self.rings
-            .as_ref()
-            .map_or(0, |r| r.fine.capacity() + r.coarse.capacity())
+        self.rings.as_ref().map_or(0, |r| {
+            let minute = r.minute.as_ref().map_or(0, |(_, d)| d.heap_bytes());
+            r.fine.capacity() + r.coarse.capacity() + minute
+        })
     }
 }
 
 /// `now - base`, counter by counter; series the base does not have count from zero.
 fn diff(now: &Delta, base: &Delta) -> Delta {
     let sub = |a: u64, b: u64| a.saturating_sub(b);
+    // Both ascending by index: one walk.
     let sparse = |now: &[(u8, u64)], base: &[(u8, u64)]| -> Vec<(u8, u64)> {
+        let mut base = base.iter().peekable();
         now.iter()
             .filter_map(|&(i, n)| {
-                let b = base.iter().find(|&&(j, _)| j == i).map_or(0, |&(_, b)| b);
+                while base.next_if(|&&(j, _)| j < i).is_some() {}
+                let b = base.next_if(|&&(j, _)| j == i).map_or(0, |&(_, b)| b);
                 (n > b).then(|| (i, n - b))
             })
             .collect()
@@ -163,38 +185,55 @@ pub(crate) fn site_key(site: &'static Site) -> usize {
 }
 
 /// A site's counts now: calls finished (`#[monitored]`), counted (`#[count_calls]`), timed
-/// (`#[timed]`) or attempted (`#[retry]`); outcomes; durations; errors by series.
-pub(crate) fn read_site(site: &'static Site) -> Current {
-    let snap = site.snapshot();
+/// (`#[timed]`) or attempted (`#[retry]`); outcomes; durations; errors by series. `known` is
+/// what the last pass read of it, if any: when its errors did not move, its error series are
+/// not read again.
+pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current {
+    let mut slots = [0u64; SLOTS];
+    let Some([calls, ok, errors, panics, cancelled, retries, exhausted]) =
+        site.sum_into(&mut slots)
+    else {
+        return Current {
+            delta: Delta::default(),
+            names: Vec::new(),
+        };
+    };
     let kind = site.meta().kind;
     let calls = match kind {
-        Kind::Monitored => snap.outcomes.iter().sum(),
-        Kind::Timed => snap.count(),
-        _ => snap.calls,
+        Kind::Monitored => ok + errors + panics + cancelled,
+        Kind::Timed => slots.iter().sum(),
+        _ => calls,
     };
-    let series = site.error_series();
+    let (kinds, names) = match known {
+        Some(e) if e.last.is_some() && e.base.errors == errors => {
+            (e.base.kinds.clone(), e.names.clone())
+        }
+        _ => {
+            let series = site.error_series();
+            (
+                series
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.2 > 0)
+                    .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
+                    .collect(),
+                series.iter().map(|s| (s.0, s.1)).collect(),
+            )
+        }
+    };
     Current {
         delta: Delta {
             calls,
-            errors: snap.outcome(OutcomeLabel::Error),
-            panics: snap.outcome(OutcomeLabel::Panic),
-            cancelled: snap.outcome(OutcomeLabel::Cancelled),
-            retries: snap.retries,
-            exhausted: snap.exhausted,
-            hist: snap
-                .slots
-                .as_deref()
-                .map(|s| sparse_diff(s, &[]))
-                .unwrap_or_default(),
-            kinds: series
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.2 > 0)
-                .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
-                .collect(),
+            errors,
+            panics,
+            cancelled,
+            retries,
+            exhausted,
+            hist: sparse_diff(&slots, &[]),
+            kinds,
             severities: Vec::new(),
         },
-        names: series.iter().map(|s| (s.0, s.1)).collect(),
+        names,
     }
 }
 
@@ -244,7 +283,7 @@ pub(crate) fn live_process(h: &History) -> Delta {
         if entity.is_some_and(|e| e.is_current(signature)) {
             return;
         }
-        let now = read_site(site);
+        let now = read_site(site, entity);
         let s = entity.map_or_else(|| now.delta.clone(), |e| e.since_last(&now));
         if kind == Kind::Retry {
             d.retries += s.retries;
@@ -324,7 +363,8 @@ pub(crate) fn pass(now_ms: u64) {
             return;
         }
         entity.signature = signature;
-        let d = entity.advance(read_site(site), interval);
+        let now = read_site(site, Some(entity));
+        let d = entity.advance(now, interval);
         match site.meta().kind {
             Kind::Monitored => {
                 process.calls += d.calls;

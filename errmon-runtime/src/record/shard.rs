@@ -327,6 +327,27 @@ impl Cells {
         n
     }
 
+    /// Every counter summed over the shards, without allocating: calls, the four outcomes,
+    /// retries, exhausted; and the duration slots into `slots` (left as they are for a site
+    /// without durations).
+    pub(crate) fn sum_into(&self, slots: &mut [u64; grid::SLOTS]) -> [u64; 7] {
+        let mut out = [0u64; 7];
+        for c in self.counters.iter().chain(self.spread_counters.all()) {
+            out[0] += c.calls.load(Relaxed);
+            for (o, v) in out[1..5].iter_mut().zip(&c.outcomes) {
+                *o += v.load(Relaxed);
+            }
+            out[5] += c.retries.load(Relaxed);
+            out[6] += c.exhausted.load(Relaxed);
+        }
+        for h in self.hist.iter().chain(self.spread_hist.all()) {
+            for (sum, v) in slots.iter_mut().zip(&h.slots) {
+                *sum += v.load(Relaxed);
+            }
+        }
+        out
+    }
+
     pub(crate) fn snapshot(&self, kind: Kind) -> Snapshot {
         let mut snap = Snapshot::zero(kind);
         for c in self.counters.iter().chain(self.spread_counters.all()) {
