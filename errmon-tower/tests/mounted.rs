@@ -104,6 +104,8 @@ fn mounted_endpoints_answer_byte_for_byte_as_the_embedded_server() {
         ("GET", "/nowhere", token.to_owned()),
         ("GET", "/nowhere", String::new()),
         ("POST", "/metrics", token.to_owned()),
+        ("GET", "/history?window=forever", token.to_owned()),
+        ("GET", "/history", String::new()),
     ];
     let mut statuses = Vec::new();
     for (method, path, headers) in &cases {
@@ -132,6 +134,27 @@ fn mounted_endpoints_answer_byte_for_byte_as_the_embedded_server() {
     }
     assert_eq!(
         statuses,
-        [200, 200, 200, 200, 200, 400, 401, 401, 404, 401, 405]
+        [
+            200, 200, 200, 200, 200, 400, 401, 401, 404, 401, 405, 400, 401
+        ]
     );
+    // `/history` moves with the clock (`generated_ms`, the series' intervals): compared by
+    // what it counts.
+    for addr in [guard.local_addr(), shared.addr, separate.addr] {
+        let prefix = if addr == guard.local_addr() {
+            ""
+        } else {
+            "/errmon"
+        };
+        let r = send(
+            addr,
+            "GET",
+            &format!("{prefix}/history?window=5m&function=lookup"),
+            token,
+        );
+        assert_eq!(r.status, 200, "{}", r.head);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+        assert_eq!(v["functions"][0]["function"], "lookup", "{v}");
+        assert_eq!(v["functions"][0]["calls"], 6, "{v}");
+    }
 }

@@ -3,9 +3,9 @@
 //!
 //! Parameters: `window` (`10s` to `1h`: seconds, or a number with `s`, `m` or `h`; default
 //! `60s`), `function` (one function's entry, with its per-interval series), `route` (one
-//! route's). Without `function` or `route`, every function and route that ran in the window
-//! is listed, without series; the process always has its series. A bad parameter is a `400`
-//! naming it.
+//! route's). Without `function` or `route`, every instrumented function and every route that
+//! answered in the window is listed, without series; the process always has its series. A
+//! bad parameter is a `400` naming it.
 
 use std::time::Duration;
 

@@ -5,8 +5,10 @@
 //! counts sharded per thread like the call counters, so a burst of failures on many threads
 //! (an outage, when monitoring matters most) does not funnel through one shared lock or counter.
 //!
-//! Each error is also handed to the tracker (`tracker`) on its cold path: counted exactly by
-//! function and severity and in 1/5/15-minute windows (`counters`, `window`), then, unless
+//! Each error is also handed to the tracker (`tracker`) on its cold path. A returned error is
+//! already counted, with its severity, in its site's table; panics, exhaustions and `5xx`
+//! answers are counted by the tracker (`counters`); the 1/5/15-minute windows are read from
+//! [`crate::history`], which samples those counts. Then, unless
 //! dropped before anything is formatted (the filter, a per-function rate limit, flood
 //! sampling; see [`ErrorSettings`]), formatted into a [`Report`] (`report`), grouped by the
 //! fingerprint of its parameterized message (`fingerprint`, `groups`, `users`) and kept in a
@@ -16,7 +18,7 @@
 //! hundred thousand users leave about 1.2 MiB live; see `tests/bounded_errors.rs`).
 //!
 //! Counting and the decision to drop take no lock (`counters`): threads failing in the same
-//! function at once share a few atomic counters. A report that is stored takes one mutex,
+//! function at once share no counter they write (drops are counted in per-thread stripes). A report that is stored takes one mutex,
 //! once, to enter its group and the ring; the rate limit and sampling bound how often that
 //! happens (by default 100 reports per function and 1,000 per process each second).
 //!

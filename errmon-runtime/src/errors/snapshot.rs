@@ -317,8 +317,8 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
     let since_ms = query.since.map(unix_ms);
     let wanted = |function: &str| query.function.as_deref().is_none_or(|f| f == function);
 
-    // Returned errors by type and kind come from their sites' error tables, which count
-    // exactly the errors the tracker counts; panics and exhaustions from the tracker.
+    // Returned errors by type and kind come from their sites' error tables, where they are
+    // counted; panics and exhaustions from the tracker.
     let mut by_type: Vec<(String, u64)> = Vec::new();
     let mut by_kind: Vec<(&'static str, u64)> = Vec::new();
     let mut by_function: Vec<FunctionErrors> = Vec::new();

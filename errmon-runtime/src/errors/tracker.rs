@@ -1,8 +1,8 @@
 //! The process-wide error tracker: what every error, panic and retry exhaustion goes through,
 //! on the thread where it happened.
 //!
-//! An event is first counted (totals, by function and severity, rate windows: always exact)
-//! and checked against the filter hook, the per-function rate limit and flood sampling, all
+//! An event is first counted (a returned error by its site already; panics, exhaustions and
+//! `5xx` answers here, by function and severity: always exact) and checked against the filter hook, the per-function rate limit and flood sampling, all
 //! without a lock (`counters`). Only an event that will be kept is then formatted, scrubbed,
 //! grouped and stored, under one mutex taken once per stored report, never while user code
 //! (the hooks, `Display` impls) runs, and never on the success path.
@@ -159,7 +159,9 @@ pub(crate) fn configure(settings: ErrorSettings) {
 fn count(f: &FnCounters, ev: &Event<'_>, now: u64) {
     let all = &TOTALS.all;
     match ev.what {
-        What::Error if ev.counted_by_site => {}
+        // Past the table's capacity a function's errors are counted here after all: its own
+        // counters are not listed.
+        What::Error if ev.counted_by_site && f.site.is_some() => {}
         What::Error => {
             all.errors.fetch_add(1, Relaxed);
             f.errors.fetch_add(1, Relaxed);

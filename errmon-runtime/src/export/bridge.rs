@@ -163,8 +163,10 @@ impl fmt::Debug for BridgeGuard {
 impl Drop for BridgeGuard {
     fn drop(&mut self) {
         if std::process::id() != self.pid {
-            // A forked child: the parent's scheduler is not here to stop.
+            // A forked child: the parent's scheduler is not here to stop, and its job is not
+            // the child's to run (unless the list was locked at the fork, then it stays).
             std::mem::forget(self.running.take());
+            schedule::try_remove(&self.name);
             return;
         }
         schedule::remove(&self.name);

@@ -14,7 +14,7 @@ const RUNS_HELP: &str =
 const FAILURES: &str = "errmon_scheduler_job_failures_total";
 const FAILURES_HELP: &str = "Failed runs of errmon's background jobs by failure: overrun (the previous run was still going), panic or timeout.";
 
-/// Renders the scheduler's families into `out`; nothing when no job was ever added.
+/// Renders the scheduler's families into `out`; nothing while no job is registered.
 pub(crate) fn render(out: &mut String, const_labels: &[(String, String)]) {
     let jobs = schedule::stats();
     if jobs.is_empty() {

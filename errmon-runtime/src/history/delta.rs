@@ -115,6 +115,19 @@ impl Delta {
         }
     }
 
+    /// The six counters of the delta encoded at the front of `bytes` (calls, errors, panics,
+    /// cancelled, retries, exhausted), its durations and series skipped without allocating.
+    pub(crate) fn decode_counters(bytes: &mut impl Iterator<Item = u8>) -> Option<[u64; 6]> {
+        let flags = bytes.next()?;
+        let mut out = [0u64; COUNTERS];
+        for (i, c) in out.iter_mut().enumerate() {
+            if flags & (1 << i) != 0 {
+                *c = read_varint(bytes)?;
+            }
+        }
+        Some(out)
+    }
+
     /// Decodes a delta from the front of `bytes`; `None` on bytes this module did not write.
     pub(crate) fn decode(bytes: &mut impl Iterator<Item = u8>) -> Option<Delta> {
         let flags = bytes.next()?;

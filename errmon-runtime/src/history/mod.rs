@@ -3,10 +3,12 @@
 //!
 //! errmon's scheduler samples the cumulative counters that already exist every
 //! [`INTERVAL`] (10 s) and keeps the differences: at 10 s resolution for the last 15 minutes
-//! and at 1 minute resolution for the last hour. Nothing is added to the hot path: a call
+//! and at 1 minute resolution for the last hour. Nothing is added to the success path: a call
 //! writes what it wrote before, and the sampler reads it. A read adds what happened since the
-//! last sample, so it is never more than a moment old, even where no scheduler runs (a library
-//! without [`install`](crate::install), or a test: [`sample`] takes a sample by hand).
+//! last sample, so it is never more than a moment old. Where no scheduler runs (a library
+//! without [`install`](crate::install), or after the last guard was dropped) nothing samples
+//! every 10 s: what happened since the last sample counts as the current interval's, and
+//! [`sample`] takes a sample by hand (a test with an injected clock does).
 //!
 //! Windows are whole intervals ending with the current one: a 60 s window is the current
 //! interval and the five before it, so it reaches back between 50 and 60 s; windows longer
@@ -87,7 +89,7 @@ impl std::error::Error for WindowError {}
 
 fn check(window: Duration) -> Result<u64, WindowError> {
     let secs = window.as_secs();
-    if secs == 0 || window > MAX_WINDOW {
+    if window < INTERVAL || window > MAX_WINDOW {
         return Err(WindowError(window));
     }
     Ok(secs)
@@ -265,11 +267,23 @@ pub(crate) fn set_buckets(grid_indices: Vec<usize>) {
     *BUCKETS.write().unwrap_or_else(|p| p.into_inner()) = grid_indices;
 }
 
+/// The interval what happened since `entity`'s last sample is counted in: that sample's,
+/// while samples come every interval; the current one when none was ever taken or the last
+/// is more than an interval old (no scheduler runs: a library without `install()`, or after
+/// the last guard was dropped), so that recent events are never aged out unseen. Without a
+/// scheduler, windows are then as fine as the reads that sample by hand.
+fn live_interval(entity: Option<&Entity>, cur: u64) -> u64 {
+    match entity.and_then(|e| e.last) {
+        Some(last) if cur.saturating_sub(last) <= 1 => last,
+        _ => cur,
+    }
+}
+
 /// A window's intervals, oldest first, with the first one's number and their length in
 /// intervals: `entity`'s records plus `live` (what happened since its last sample).
 fn points_of(entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> (Vec<Delta>, u64, u64) {
     let cur = now / INTERVAL_MS;
-    let live_at = entity.and_then(|e| e.last).unwrap_or(cur);
+    let live_at = live_interval(entity, cur);
     let fine = secs.div_ceil(INTERVAL_MS / 1000);
     let rings = entity.and_then(Entity::rings);
     let (per, records, to, at) = if fine <= FINE_SLOTS {
@@ -304,15 +318,6 @@ fn points_of(entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> (Vec
     }
     add(at, live);
     (points, from, per)
-}
-
-/// The sum of a window.
-fn total_of(entity: Option<&Entity>, live: &Delta, secs: u64, now: u64) -> Delta {
-    let mut total = Delta::default();
-    for p in &points_of(entity, live, secs, now).0 {
-        total.add(p);
-    }
-    total
 }
 
 /// A window of `entity`, with its series; `names` are its error series (the newest list:
@@ -428,8 +433,19 @@ pub fn functions(window: Duration) -> Result<Vec<Stats>, WindowError> {
 
 fn sum_sites(name: &str, sites: &[&'static Site], secs: u64, now: u64) -> Stats {
     let mut out: Option<Stats> = None;
+    // `#[monitored]` with `#[retry]` on one function: its calls are the monitored ones, the
+    // retry site's attempts count as retries only.
+    let monitored = sites
+        .iter()
+        .any(|s| s.meta().kind == crate::registry::Kind::Monitored);
     for &site in sites {
-        let stats = site_window(site, secs, now);
+        let mut stats = site_window(site, secs, now);
+        if monitored && site.meta().kind == crate::registry::Kind::Retry {
+            stats.calls = 0;
+            for p in &mut stats.series {
+                p.calls = 0;
+            }
+        }
         match &mut out {
             None => out = Some(stats),
             Some(o) => o.absorb(stats),
@@ -529,8 +545,8 @@ pub fn routes(window: Duration) -> Result<Vec<Stats>, WindowError> {
 
 #[cfg(feature = "exporter")]
 fn route_window(route: &crate::http::table::Route, secs: u64, now: u64) -> Stats {
-    let current = sampler::read_route(route);
     let h = sampler::lock();
+    let current = sampler::read_route(route);
     let entity = h.routes.get(route.name);
     let live = match entity {
         Some(e) => e.since_last(&current),
@@ -565,10 +581,26 @@ fn errors_windows(scope: crate::errors::Scope, now: u64) -> [(u64, u64); 3] {
         Scope::Http => (Some(&h.http), h.http.since_last(&sampler::read_http())),
         Scope::Process => (Some(&h.process), sampler::live_process(&h)),
     };
-    WINDOWS.map(|secs| {
-        let t = total_of(entity, &live, secs, now);
-        (t.errors, t.calls)
-    })
+    // One walk of the 10 s records for the three windows, counters only.
+    let cur = now / INTERVAL_MS;
+    let live_at = live_interval(entity, cur);
+    let spans = WINDOWS.map(|secs| secs / (INTERVAL_MS / 1000));
+    let mut out = [(0u64, 0u64); 3];
+    let mut add = |interval: u64, errors: u64, calls: u64| {
+        for (o, span) in out.iter_mut().zip(spans) {
+            if interval <= cur && cur - interval < span {
+                o.0 += errors;
+                o.1 += calls;
+            }
+        }
+    };
+    if let Some(r) = entity.and_then(Entity::rings) {
+        for (interval, [calls, errors, ..]) in r.fine.counts() {
+            add(interval, errors, calls);
+        }
+    }
+    add(live_at, live.errors, live.calls);
+    out
 }
 
 /// Bytes the records of every entity hold, for `benches/memory.rs`.

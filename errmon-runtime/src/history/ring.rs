@@ -126,6 +126,26 @@ impl Ring {
         })
     }
 
+    /// Every record's counters, oldest first: (interval, [calls, errors, panics, cancelled,
+    /// retries, exhausted]), without decoding durations or series.
+    pub(crate) fn counts(&self) -> impl Iterator<Item = (u64, [u64; 6])> + '_ {
+        let mut bytes = self.bytes.iter().copied();
+        let mut interval = self.first;
+        let mut first = true;
+        std::iter::from_fn(move || {
+            let len = read_varint(&mut bytes)?;
+            let mut body = bytes.by_ref().take(usize::try_from(len).ok()?);
+            let gap = read_varint(&mut body)?;
+            if !first {
+                interval += gap;
+            }
+            first = false;
+            let counters = Delta::decode_counters(&mut body)?;
+            body.for_each(drop);
+            Some((interval, counters))
+        })
+    }
+
     /// The sum of records with an interval in `from..=to`.
     #[cfg(test)]
     fn sum(&self, from: u64, to: u64) -> Delta {
@@ -166,6 +186,8 @@ mod tests {
         r.push(200, &calls(1), 150);
         let all: Vec<(u64, u64)> = r.iter().map(|(i, d)| (i, d.calls)).collect();
         assert_eq!(all, [(200, 1)]);
+        let counted: Vec<(u64, u64)> = r.counts().map(|(i, c)| (i, c[0])).collect();
+        assert_eq!(counted, [(200, 1)]);
         r.push(300, &calls(1), 300);
         assert!(r.is_empty() && r.capacity() == 0);
     }

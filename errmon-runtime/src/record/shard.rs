@@ -324,6 +324,11 @@ impl Cells {
         for h in self.hist.iter().chain(self.spread_hist.all()) {
             n = n.wrapping_add(h.sum_ns.load(Relaxed));
         }
+        // An error's outcome is counted before its series: a reader between the two must
+        // still see the series move later.
+        for e in self.error_severities() {
+            n = n.wrapping_add(e);
+        }
         n
     }
 

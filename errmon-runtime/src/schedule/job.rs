@@ -23,6 +23,11 @@ pub(crate) enum Work {
     Async(Box<dyn Fn() -> RunFuture + Send + Sync>),
 }
 
+/// The shortest interval of a job: a shorter one would keep the scheduler busy.
+pub(crate) const MIN_EVERY: Duration = Duration::from_millis(1);
+/// The longest: a week, far from any overflow of an `Instant`.
+pub(crate) const MAX_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// A job the scheduler runs every `every`.
 pub(crate) struct Job {
     pub(crate) name: String,
@@ -101,12 +106,15 @@ impl JobStats {
 }
 
 impl Job {
-    /// A job running `work` every `every`; async runs are bounded by `every` too.
+    /// A job running `work` every `every` (at least [`MIN_EVERY`], at most [`MAX_EVERY`]);
+    /// async runs are bounded by nine tenths of it, so a hung one is dropped before the next
+    /// is due.
     pub(crate) fn new(name: impl Into<String>, every: Duration, work: Work) -> Self {
+        let every = every.clamp(MIN_EVERY, MAX_EVERY);
         Job {
             name: name.into(),
             every,
-            timeout: every,
+            timeout: every.mul_f64(0.9),
             work,
             running: AtomicBool::new(false),
             runs: AtomicU64::new(0),
@@ -141,6 +149,12 @@ impl Job {
         self.running.store(false, Relaxed);
     }
 
+    /// Marks the run as over when dropped, however it ends: finished, panicked, or dropped
+    /// unstarted by a runtime that shuts down.
+    pub(crate) fn ending(self: &std::sync::Arc<Self>) -> Ending {
+        Ending(std::sync::Arc::clone(self))
+    }
+
     /// Counts a failure, and says the first of each kind in a log line.
     pub(crate) fn failed(&self, how: Failure) {
         let counter = match how {
@@ -169,5 +183,14 @@ impl Job {
             panics: self.panics.load(Relaxed),
             timeouts: self.timeouts.load(Relaxed),
         }
+    }
+}
+
+/// See [`Job::ending`].
+pub(crate) struct Ending(std::sync::Arc<Job>);
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        self.0.end();
     }
 }

@@ -57,6 +57,13 @@ pub(crate) fn remove(name: &str) {
     thread::wake();
 }
 
+/// [`remove`], unless the list is locked (in a forked child, by a thread of the parent's).
+pub(crate) fn try_remove(name: &str) {
+    if let Ok(mut all) = JOBS.try_lock() {
+        all.retain(|j| j.name != name);
+    }
+}
+
 /// The jobs to run, as of now.
 fn current() -> Vec<Arc<Job>> {
     jobs().clone()

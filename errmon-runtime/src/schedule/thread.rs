@@ -84,6 +84,10 @@ pub(super) fn acquire() -> std::io::Result<()> {
         st.users = 0;
         st.pid = pid;
         HEARTBEAT.store(0, Relaxed);
+        // A run in flight at the fork never ends here.
+        for job in super::current() {
+            job.end();
+        }
     }
     if st.running.is_none() {
         st.running = Some(spawn()?);
@@ -168,7 +172,7 @@ async fn run(stop: &Notify, wake: &Notify) {
                 .or_insert_with(|| first_due(now, job.every));
             if *at <= now {
                 launch(job.clone());
-                *at += job.every;
+                *at = at.checked_add(job.every).unwrap_or(now);
                 if *at <= now {
                     // Late by more than an interval (a suspended machine): start afresh.
                     *at = now + job.every;
@@ -188,19 +192,21 @@ fn launch(job: Arc<Job>) {
     if !job.begin() {
         return;
     }
+    let ending = job.ending();
     match &job.work {
         Work::Blocking(_) => {
             tokio::task::spawn_blocking(move || {
+                let _ending = ending;
                 let Work::Blocking(f) = &job.work else { return };
                 if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
                     job.failed(Failure::Panic);
                 }
-                job.end();
             });
         }
         Work::Async(make) => {
             let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(make));
             tokio::spawn(async move {
+                let _ending = ending;
                 match made {
                     Err(_) => job.failed(Failure::Panic),
                     Ok(fut) => {
@@ -216,7 +222,6 @@ fn launch(job: Arc<Job>) {
                         }
                     }
                 }
-                job.end();
             });
         }
     }
