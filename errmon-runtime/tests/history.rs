@@ -96,6 +96,16 @@ fn windows_hold_what_happened_within_them() {
     assert_eq!(minute.series[5].start_ms, T0 + 1_250_000);
     assert!(minute.series[..5].iter().all(|p| p.calls == 0));
 
+    // The process: every monitored function, its errors by severity.
+    let process = history::process(SECOND * 60).unwrap();
+    assert_eq!((process.calls, process.errors), (4, 2));
+    assert_eq!(
+        process.errors_by_severity,
+        [(errmon_runtime::errors::Severity::Error, 2)]
+    );
+    let hour = history::process(SECOND * 3600).unwrap();
+    assert_eq!(hour.errors_by_severity.iter().map(|s| s.1).sum::<u64>(), 8);
+
     // 15 minutes back from 1,255 s reach 355 s: only the last four calls.
     assert_eq!(last(900).calls, 4);
     // An hour reaches every call, in minute records.

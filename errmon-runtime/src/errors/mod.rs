@@ -120,6 +120,11 @@ pub(crate) fn clock_ms() -> u64 {
 }
 
 /// Errors, panics and exhaustions counted so far, by severity (indexed as `Severity::ALL`).
+pub(crate) fn tracker_severities() -> [u64; Severity::ALL.len()] {
+    tracker::tracker_severities()
+}
+
+/// Errors of every kind so far by severity: the tracker's and the sites' own.
 pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {
     tracker::severity_totals()
 }

@@ -205,6 +205,11 @@ fn admit(f: &FnCounters, filtered: bool, now: u64) -> Result<(), DropReason> {
     Ok(())
 }
 
+/// Panics, exhaustions and `5xx` answers so far by severity: what the tracker itself counted.
+pub(crate) fn tracker_severities() -> [u64; Severity::ALL.len()] {
+    std::array::from_fn(|i| TOTALS.severities[i].load(Relaxed))
+}
+
 /// Errors of every kind so far by severity: those the tracker counted, and those the erring
 /// functions' own tables counted.
 pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {

@@ -172,6 +172,8 @@ pub(crate) struct History {
     /// Every route together: the calls and errors of the function `http_request`.
     pub(crate) http: Entity,
     pub(crate) process: Entity,
+    /// The tracker's own errors by severity at the last pass.
+    pub(crate) tracker_severities: [u64; Severity::ALL.len()],
 }
 
 static HISTORY: std::sync::LazyLock<Mutex<History>> = std::sync::LazyLock::new(Mutex::default);
@@ -204,10 +206,12 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
         Kind::Timed => slots.iter().sum(),
         _ => calls,
     };
-    let (kinds, names) = match known {
-        Some(e) if e.last.is_some() && e.base.errors == errors => {
-            (e.base.kinds.clone(), e.names.clone())
-        }
+    let (kinds, severities, names) = match known {
+        Some(e) if e.last.is_some() && e.base.errors == errors => (
+            e.base.kinds.clone(),
+            e.base.severities.clone(),
+            e.names.clone(),
+        ),
         _ => {
             let series = site.error_series();
             (
@@ -217,6 +221,7 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
                     .filter(|(_, s)| s.2 > 0)
                     .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
                     .collect(),
+                sparse_diff(&site.error_severities(), &[]),
                 series.iter().map(|s| (s.0, s.1)).collect(),
             )
         }
@@ -231,7 +236,7 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
             exhausted,
             hist: sparse_diff(&slots, &[]),
             kinds,
-            severities: Vec::new(),
+            severities,
         },
         names,
     }
@@ -350,6 +355,8 @@ pub(crate) fn pass(now_ms: u64) {
     let last_pass = h.last_pass;
     let mut process = Delta::default();
     let mut dense = [0u64; SLOTS];
+    // What the sites' own tables counted since the last pass, by severity.
+    let mut severities = [0u64; Severity::ALL.len()];
     crate::registry::each(|site| {
         let Some(signature) = site.activity() else {
             return;
@@ -365,6 +372,11 @@ pub(crate) fn pass(now_ms: u64) {
         entity.signature = signature;
         let now = read_site(site, Some(entity));
         let d = entity.advance(now, interval);
+        for &(i, n) in &d.severities {
+            if let Some(s) = severities.get_mut(usize::from(i)) {
+                *s += n;
+            }
+        }
         match site.meta().kind {
             Kind::Monitored => {
                 process.calls += d.calls;
@@ -382,29 +394,45 @@ pub(crate) fn pass(now_ms: u64) {
             _ => {}
         }
     });
+    // Every route, and all of them together as the function `http_request`.
+    let mut http_now = Delta::default();
     #[cfg(feature = "exporter")]
-    for route in crate::http::table::routes() {
-        let now = read_route(route);
-        let entity = h.routes.entry(route.name).or_insert_with(|| Entity {
-            last: last_pass,
-            ..Entity::default()
-        });
-        entity.advance(now, interval);
+    {
+        let mut http_dense = [0u64; SLOTS];
+        for route in crate::http::table::routes() {
+            let now = read_route(route);
+            http_now.calls += now.delta.calls;
+            http_now.errors += now.delta.errors;
+            http_now.cancelled += now.delta.cancelled;
+            for &(i, n) in &now.delta.hist {
+                http_dense[usize::from(i)] += n;
+            }
+            let entity = h.routes.entry(route.name).or_insert_with(|| Entity {
+                last: last_pass,
+                ..Entity::default()
+            });
+            entity.advance(now, interval);
+        }
+        http_now.hist = sparse_diff(&http_dense, &[]);
     }
-    let http = h.http.advance(read_http(), interval);
+    let http = h.http.advance(
+        Current {
+            delta: http_now,
+            names: Vec::new(),
+        },
+        interval,
+    );
     process.calls += http.calls;
     process.errors += http.errors;
     process.cancelled += http.cancelled;
     process.hist = sparse_diff(&dense, &[]);
-    let severities = severities_now();
-    process.severities = diff(
-        &Delta {
-            severities,
-            ..Delta::default()
-        },
-        &h.process.base,
-    )
-    .severities;
+    // The tracker's own severities (panics, exhaustions, `5xx`), since the last pass.
+    let tracker = crate::errors::tracker_severities();
+    for (i, s) in severities.iter_mut().enumerate() {
+        *s += tracker[i].saturating_sub(h.tracker_severities[i]);
+    }
+    h.tracker_severities = tracker;
+    process.severities = sparse_diff(&severities, &[]);
     h.process.record(&process, interval);
     h.last_pass = Some(interval);
 }
