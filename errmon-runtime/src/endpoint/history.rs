@@ -4,7 +4,8 @@
 //! Parameters: `window` (`10s` to `1h`: seconds, or a number with `s`, `m` or `h`; default
 //! `60s`), `function` (one function's entry, with its per-interval series), `route` (one
 //! route's). Without `function` or `route`, every instrumented function and every route that
-//! answered in the window is listed, without series; the process always has its series. A
+//! answered in the window is listed, without series, and the process with its series (a
+//! listing: it reads every site); with them, only what they name, which reads only those. A
 //! bad parameter is a `400` naming it.
 
 use std::time::Duration;
@@ -150,8 +151,9 @@ pub(super) fn handle(req: &Request) -> Response {
     };
     let window = q.window.unwrap_or(DEFAULT_WINDOW);
     let read = || -> Result<Value, history::WindowError> {
-        let process = history::process(window)?;
         let selective = q.function.is_some() || q.route.is_some();
+        // The process sums every site: only when no one function or route is asked for.
+        let process = (!selective).then(|| history::process(window)).transpose()?;
         let functions: Vec<Value> = match &q.function {
             Some(name) => history::function(name, window)?
                 .iter()
@@ -175,14 +177,17 @@ pub(super) fn handle(req: &Request) -> Response {
                 .map(|s| stats(s, "route", false))
                 .collect(),
         };
-        Ok(json!({
+        let mut v = json!({
             "window_seconds": window.as_secs(),
             "interval_seconds": history::INTERVAL.as_secs(),
             "generated_ms": crate::errors::clock_ms(),
-            "process": stats(&process, "name", true),
             "functions": functions,
             "routes": routes,
-        }))
+        });
+        if let Some(process) = process {
+            v["process"] = stats(&process, "name", true);
+        }
+        Ok(v)
     };
     match read() {
         Ok(v) => Response::new(200, JSON, v.to_string()).with_header("cache-control", "no-store"),

@@ -406,13 +406,7 @@ pub fn process(window: Duration) -> Result<Stats, WindowError> {
 pub fn function(name: &str, window: Duration) -> Result<Option<Stats>, WindowError> {
     let secs = check(window)?;
     let now = crate::errors::clock_ms();
-    let mut sites: Vec<&'static Site> = Vec::new();
-    registry::each(|s| {
-        if s.meta().function == name {
-            sites.push(s);
-        }
-    });
-    sites.sort_by_key(|s| (s.meta().module, s.meta().line));
+    let sites = registry::named(name);
     if sites.is_empty() {
         return Ok(None);
     }

@@ -49,14 +49,7 @@ pub(crate) fn register(site: &'static Site) {
 /// assert_eq!(site.snapshot().calls, 1);
 /// ```
 pub fn sites() -> Vec<&'static Site> {
-    for r in inventory::iter::<Registration> {
-        let site = r.0.view();
-        // A read lock for sites already known, so a scrape does not take every shard's write
-        // lock once per site.
-        if !REGISTRY.sites.contains_key(&addr(site)) {
-            register(site);
-        }
-    }
+    register_linked();
     let mut all: Vec<&'static Site> = REGISTRY.sites.iter().map(|e| *e.value()).collect();
     all.sort_by_key(|s| (s.meta().function, s.meta().module, s.meta().line));
     all
@@ -65,15 +58,55 @@ pub fn sites() -> Vec<&'static Site> {
 /// Calls `f` with every site known so far, in no particular order: what a periodic reader
 /// uses, as it needs neither a list nor an order.
 pub(crate) fn each(mut f: impl FnMut(&'static Site)) {
-    for r in inventory::iter::<Registration> {
-        let site = r.0.view();
-        if !REGISTRY.sites.contains_key(&addr(site)) {
-            register(site);
-        }
-    }
+    register_linked();
     for e in REGISTRY.sites.iter() {
         f(e.value());
     }
+}
+
+/// Registers the sites linked in at start-up, once: they never change after, and later sites
+/// register themselves on their first call.
+fn register_linked() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        for r in inventory::iter::<Registration> {
+            register(r.0.view());
+        }
+    });
+}
+
+/// The sites whose `function` label is `name`, in module and line order, from an index
+/// rebuilt only when sites were added since it was built.
+pub(crate) fn named(name: &str) -> Vec<&'static Site> {
+    use std::collections::HashMap;
+    use std::sync::RwLock;
+    type Index = (usize, HashMap<&'static str, Vec<&'static Site>>);
+    static INDEX: LazyLock<RwLock<Index>> = LazyLock::new(RwLock::default);
+    register_linked();
+    let count = REGISTRY.sites.len();
+    {
+        let index = INDEX
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if index.0 == count {
+            return index.1.get(name).cloned().unwrap_or_default();
+        }
+    }
+    let mut by_name: HashMap<&'static str, Vec<&'static Site>> = HashMap::new();
+    for e in REGISTRY.sites.iter() {
+        by_name
+            .entry(e.value().meta().function)
+            .or_default()
+            .push(e.value());
+    }
+    for sites in by_name.values_mut() {
+        sites.sort_by_key(|s| (s.meta().module, s.meta().line));
+    }
+    let found = by_name.get(name).cloned().unwrap_or_default();
+    *INDEX
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = (count, by_name);
+    found
 }
 
 /// Errors counted by site, type and kind.
