@@ -262,7 +262,7 @@ fn default_buckets() -> Vec<usize> {
 }
 
 /// Reads quantiles through the exported buckets with these grid indices.
-#[cfg(feature = "exporter")]
+#[cfg(feature = "endpoint")]
 pub(crate) fn set_buckets(grid_indices: Vec<usize>) {
     *BUCKETS.write().unwrap_or_else(|p| p.into_inner()) = grid_indices;
 }

@@ -395,26 +395,7 @@ pub(crate) fn pass(now_ms: u64) {
         }
     });
     // Every route, and all of them together as the function `http_request`.
-    let mut http_now = Delta::default();
-    #[cfg(feature = "exporter")]
-    {
-        let mut http_dense = [0u64; SLOTS];
-        for route in crate::http::table::routes() {
-            let now = read_route(route);
-            http_now.calls += now.delta.calls;
-            http_now.errors += now.delta.errors;
-            http_now.cancelled += now.delta.cancelled;
-            for &(i, n) in &now.delta.hist {
-                http_dense[usize::from(i)] += n;
-            }
-            let entity = h.routes.entry(route.name).or_insert_with(|| Entity {
-                last: last_pass,
-                ..Entity::default()
-            });
-            entity.advance(now, interval);
-        }
-        http_now.hist = sparse_diff(&http_dense, &[]);
-    }
+    let http_now = advance_routes(h, last_pass, interval);
     let http = h.http.advance(
         Current {
             delta: http_now,
@@ -435,6 +416,35 @@ pub(crate) fn pass(now_ms: u64) {
     process.severities = sparse_diff(&severities, &[]);
     h.process.record(&process, interval);
     h.last_pass = Some(interval);
+}
+
+/// Reads and records every route; returns their counts now, summed.
+#[cfg(feature = "exporter")]
+fn advance_routes(h: &mut History, last_pass: Option<u64>, interval: u64) -> Delta {
+    let mut sum = Delta::default();
+    let mut dense = [0u64; SLOTS];
+    for route in crate::http::table::routes() {
+        let now = read_route(route);
+        sum.calls += now.delta.calls;
+        sum.errors += now.delta.errors;
+        sum.cancelled += now.delta.cancelled;
+        for &(i, n) in &now.delta.hist {
+            dense[usize::from(i)] += n;
+        }
+        let entity = h.routes.entry(route.name).or_insert_with(|| Entity {
+            last: last_pass,
+            ..Entity::default()
+        });
+        entity.advance(now, interval);
+    }
+    sum.hist = sparse_diff(&dense, &[]);
+    sum
+}
+
+/// No routes without the exporter.
+#[cfg(not(feature = "exporter"))]
+fn advance_routes(_: &mut History, _: Option<u64>, _: u64) -> Delta {
+    Delta::default()
 }
 
 /// The tracker's errors by severity so far, sparse.

@@ -6,6 +6,7 @@ mod endpoint;
 mod error;
 #[cfg(feature = "server")]
 mod guard;
+#[cfg(feature = "endpoint")]
 mod spine;
 
 pub use error::InstallError;
