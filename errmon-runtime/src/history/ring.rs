@@ -6,6 +6,10 @@ use std::collections::VecDeque;
 
 use super::delta::{Delta, read_varint, varint};
 
+/// The bytes of one record, as [`Ring::walk`] hands them to a decoder.
+type Body<'r, 'a> =
+    std::iter::Take<&'r mut std::iter::Copied<std::collections::vec_deque::Iter<'a, u8>>>;
+
 #[derive(Debug, Default)]
 pub(crate) struct Ring {
     bytes: VecDeque<u8>,
@@ -108,27 +112,21 @@ impl Ring {
 
     /// Every record, oldest first: (interval, delta).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, Delta)> + '_ {
-        let mut bytes = self.bytes.iter().copied();
-        let mut interval = self.first;
-        let mut first = true;
-        std::iter::from_fn(move || {
-            let len = read_varint(&mut bytes)?;
-            let mut body = bytes.by_ref().take(usize::try_from(len).ok()?);
-            let gap = read_varint(&mut body)?;
-            if !first {
-                interval += gap;
-            }
-            first = false;
-            let d = Delta::decode(&mut body)?;
-            // Whatever of the body was not read (nothing, for records this module wrote).
-            body.for_each(drop);
-            Some((interval, d))
-        })
+        self.walk(|body| Delta::decode(body))
     }
 
     /// Every record's counters, oldest first: (interval, [calls, errors, panics, cancelled,
     /// retries, exhausted]), without decoding durations or series.
     pub(crate) fn counts(&self) -> impl Iterator<Item = (u64, [u64; 6])> + '_ {
+        self.walk(|body| Delta::decode_counters(body))
+    }
+
+    /// Every record, oldest first: its interval and what `decode` reads of its delta (the
+    /// rest of the record is skipped).
+    fn walk<'a, T: 'a>(
+        &'a self,
+        decode: fn(&mut Body<'_, 'a>) -> Option<T>,
+    ) -> impl Iterator<Item = (u64, T)> + 'a {
         let mut bytes = self.bytes.iter().copied();
         let mut interval = self.first;
         let mut first = true;
@@ -140,9 +138,9 @@ impl Ring {
                 interval += gap;
             }
             first = false;
-            let counters = Delta::decode_counters(&mut body)?;
+            let value = decode(&mut body)?;
             body.for_each(drop);
-            Some((interval, counters))
+            Some((interval, value))
         })
     }
 
