@@ -68,6 +68,11 @@ fn windows_hold_what_happened_within_them() {
     at(120);
     NOW.store(T0 + 125_000, Relaxed);
     (0..4).for_each(|n| drop(lookup(n)));
+    // Only successes at 600 s: a pass finds the errors unmoved.
+    at(600);
+    NOW.store(T0 + 605_000, Relaxed);
+    drop(lookup(0));
+    at(610);
     // 4 more at 1,255 s (interval 125, minute 20), read without a sample after them.
     at(1_250);
     NOW.store(T0 + 1_255_000, Relaxed);
@@ -106,11 +111,12 @@ fn windows_hold_what_happened_within_them() {
     let hour = history::process(SECOND * 3600).unwrap();
     assert_eq!(hour.errors_by_severity.iter().map(|s| s.1).sum::<u64>(), 8);
 
-    // 15 minutes back from 1,255 s reach 355 s: only the last four calls.
-    assert_eq!(last(900).calls, 4);
+    // 15 minutes back from 1,255 s reach 355 s: the call at 605 s and the last four.
+    assert_eq!(last(900).calls, 5);
     // An hour reaches every call, in minute records.
     let hour = last(3600);
-    assert_eq!((hour.calls, hour.errors), (16, 8));
+    assert_eq!((hour.calls, hour.errors), (17, 8));
+    assert_eq!(hour.errors_by_kind.iter().map(|k| k.count).sum::<u64>(), 8);
     assert_eq!(hour.series.len(), 60);
     assert!(hour.series.iter().all(|p| p.seconds == 60));
     assert_eq!(hour.series.iter().map(|p| p.calls).sum::<u64>(), 16);

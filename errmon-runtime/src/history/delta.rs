@@ -157,6 +157,25 @@ fn merge(a: &mut Vec<(u8, u64)>, b: &[(u8, u64)]) {
         a.extend_from_slice(b);
         return;
     }
+    // Most often `b`'s slots are among `a`'s (a function's durations stay in the same few
+    // buckets): add in place, without a new vector.
+    let mut at = 0;
+    let within = b.iter().all(|&(i, _)| {
+        while a.get(at).is_some_and(|&(j, _)| j < i) {
+            at += 1;
+        }
+        a.get(at).is_some_and(|&(j, _)| j == i)
+    });
+    if within {
+        let mut at = 0;
+        for &(i, n) in b {
+            while a[at].0 < i {
+                at += 1;
+            }
+            a[at].1 = a[at].1.saturating_add(n);
+        }
+        return;
+    }
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {

@@ -506,7 +506,11 @@ pub(crate) fn site_window(site: &'static Site, secs: u64, now: u64) -> Stats {
         _ => {
             let current: Current = sampler::read_site(site, entity);
             let live = entity.map_or_else(|| current.delta.clone(), |e| e.since_last(&current));
-            window_of(name, entity, &live, &current.names, secs, now)
+            let names = match entity {
+                Some(e) if !current.series_read => &e.names,
+                _ => &current.names,
+            };
+            window_of(name, entity, &live, names, secs, now)
         }
     }
 }

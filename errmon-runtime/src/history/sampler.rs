@@ -18,11 +18,14 @@ use crate::record::grid::SLOTS;
 use crate::registry::{Kind, Site};
 
 /// Cumulative counts of one source, as read now.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Current {
     pub(crate) delta: Delta,
     /// Error series names, by the index `delta.kinds` uses.
     pub(crate) names: Vec<(&'static str, &'static str)>,
+    /// Whether the error series (and severities) were read: not when the errors did not move
+    /// since the last pass, whose series then stand.
+    pub(crate) series_read: bool,
 }
 
 /// The records of one function, route or the process.
@@ -77,11 +80,16 @@ impl Entity {
 
     /// Takes the counts now: their difference from the last pass's is recorded at that pass's
     /// interval (`None`: at `interval`), and returned; then this becomes the base.
-    fn advance(&mut self, now: Current, interval: u64) -> Delta {
+    fn advance(&mut self, mut now: Current, interval: u64) -> Delta {
         let delta = diff(&now.delta, &self.base);
         self.push(&delta, interval);
+        if now.series_read {
+            self.names = now.names;
+        } else {
+            now.delta.kinds = std::mem::take(&mut self.base.kinds);
+            now.delta.severities = std::mem::take(&mut self.base.severities);
+        }
         self.base = now.delta;
-        self.names = now.names;
         delta
     }
 
@@ -198,6 +206,7 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
         return Current {
             delta: Delta::default(),
             names: Vec::new(),
+            series_read: true,
         };
     };
     let kind = site.meta().kind;
@@ -206,25 +215,21 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
         Kind::Timed => slots.iter().sum(),
         _ => calls,
     };
-    let (kinds, severities, names) = match known {
-        Some(e) if e.last.is_some() && e.base.errors == errors => (
-            e.base.kinds.clone(),
-            e.base.severities.clone(),
-            e.names.clone(),
-        ),
-        _ => {
-            let series = site.error_series();
-            (
-                series
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.2 > 0)
-                    .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
-                    .collect(),
-                sparse_diff(&site.error_severities(), &[]),
-                series.iter().map(|s| (s.0, s.1)).collect(),
-            )
-        }
+    let unmoved = known.is_some_and(|e| e.last.is_some() && e.base.errors == errors);
+    let (kinds, severities, names) = if unmoved {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        let series = site.error_series();
+        (
+            series
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.2 > 0)
+                .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
+                .collect(),
+            sparse_diff(&site.error_severities(), &[]),
+            series.iter().map(|s| (s.0, s.1)).collect(),
+        )
     };
     Current {
         delta: Delta {
@@ -239,6 +244,7 @@ pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current 
             severities,
         },
         names,
+        series_read: !unmoved,
     }
 }
 
@@ -267,6 +273,7 @@ pub(crate) fn read_route(route: &crate::http::table::Route) -> Current {
     Current {
         delta: d,
         names: Vec::new(),
+        series_read: true,
     }
 }
 
@@ -338,12 +345,14 @@ pub(crate) fn read_http() -> Current {
         Current {
             delta: d,
             names: Vec::new(),
+            series_read: true,
         }
     }
     #[cfg(not(feature = "exporter"))]
     Current {
         delta: Delta::default(),
         names: Vec::new(),
+        series_read: true,
     }
 }
 
@@ -400,6 +409,7 @@ pub(crate) fn pass(now_ms: u64) {
         Current {
             delta: http_now,
             names: Vec::new(),
+            series_read: true,
         },
         interval,
     );
