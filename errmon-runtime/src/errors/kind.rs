@@ -247,6 +247,9 @@ impl ErrorKind for mpsc::RecvTimeoutError {
     }
 }
 
+/// The kind of an error whose type has none (no [`ErrorKind`] impl, or a type-erased error).
+pub(crate) const UNKNOWN: &str = "unknown";
+
 #[cfg(test)]
 mod tests {
     use super::*;

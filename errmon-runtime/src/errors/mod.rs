@@ -114,6 +114,9 @@ pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
     tracker::dropped_totals()
 }
 
+// A site counts its errors by severity in the registry's slots, one per severity.
+const _: () = assert!(crate::registry::SEVERITIES == Severity::ALL.len());
+
 /// Milliseconds since the Unix epoch on error tracking's clock (an injected one in tests).
 pub(crate) fn clock_ms() -> u64 {
     tracker::now_fast()

@@ -85,7 +85,7 @@ pub fn never_called<T>() -> T {
 }
 
 /// The error kind of errors whose type does not implement [`crate::ErrorKind`].
-pub const UNKNOWN_KIND: &str = "unknown";
+pub const UNKNOWN_KIND: &str = crate::errors::kind::UNKNOWN;
 
 /// Runs the wrapped body. Taking `FnOnce` makes the compiler infer the closure as `FnOnce`,
 /// so a body may return borrows of its by-value captures (`&mut` arguments).

@@ -14,6 +14,10 @@ use dashmap::DashMap;
 pub use snapshot::{OutcomeLabel, Snapshot};
 pub use view::{Kind, Meta, Site};
 
+/// Slots of a site's errors by severity: one per `errors::Severity` (checked where the
+/// severities are defined).
+pub(crate) const SEVERITIES: usize = 4;
+
 /// Links a site into the registry at start-up, before its function is first called.
 #[derive(Debug)]
 pub struct Registration(pub &'static crate::record::Site);

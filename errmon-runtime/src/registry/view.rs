@@ -171,11 +171,10 @@ impl Site {
     }
 
     /// Errors returned so far by severity, indexed as `Severity::ALL`.
-    pub(crate) fn error_severities(&self) -> [u64; crate::errors::Severity::ALL.len()] {
-        self.cells.get().map_or(
-            [0; crate::errors::Severity::ALL.len()],
-            Cells::error_severities,
-        )
+    pub(crate) fn error_severities(&self) -> [u64; super::SEVERITIES] {
+        self.cells
+            .get()
+            .map_or([0; super::SEVERITIES], Cells::error_severities)
     }
 
     /// Errors returned so far: (full type name, kind, count) per series.

@@ -10,7 +10,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::ErrorKind;
-use crate::private::UNKNOWN_KIND;
+use crate::errors::kind::UNKNOWN as UNKNOWN_KIND;
 
 /// Finds the kind of an error: the `error_kind` of an exhausted retry's report.
 ///
