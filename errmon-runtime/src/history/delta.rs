@@ -53,6 +53,13 @@ impl Delta {
         ]
     }
 
+    /// The bytes [`encode`](Self::encode) appends.
+    pub(crate) fn encoded_len(&self) -> usize {
+        let mut n = Count(0);
+        self.encode(&mut n);
+        n.0
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.counters().iter().all(|&c| c == 0)
             && self.hist.is_empty()
@@ -203,12 +210,26 @@ fn merge(a: &mut Vec<(u8, u64)>, b: &[(u8, u64)]) {
     *a = out;
 }
 
+/// Counts the bytes an encoder writes, so a record's length can precede it without a buffer.
+struct Count(usize);
+
+impl Extend<u8> for Count {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        self.0 += bytes.into_iter().count();
+    }
+}
+
 pub(crate) fn varint(mut v: u64, out: &mut impl Extend<u8>) {
     while v >= 0x80 {
         out.extend([(v as u8) | 0x80]);
         v >>= 7;
     }
     out.extend([v as u8]);
+}
+
+/// The bytes [`varint`] writes for `v`.
+pub(crate) fn varint_len(v: u64) -> usize {
+    (64 - v.max(1).leading_zeros() as usize).div_ceil(7)
 }
 
 pub(crate) fn read_varint(bytes: &mut impl Iterator<Item = u8>) -> Option<u64> {
@@ -247,14 +268,35 @@ fn read_sparse(bytes: &mut impl Iterator<Item = u8>) -> Option<Vec<(u8, u64)>> {
 
 /// The sparse difference `now - base` of two dense arrays.
 pub(crate) fn sparse_diff(now: &[u64], base: &[u64]) -> Vec<(u8, u64)> {
-    now.iter()
-        .zip(base.iter().chain(std::iter::repeat(&0)))
-        .enumerate()
-        .filter_map(|(i, (&n, &b))| {
-            let d = n.saturating_sub(b);
-            (d > 0).then(|| (u8::try_from(i).unwrap_or(u8::MAX), d))
-        })
-        .collect()
+    let mut out = Vec::new();
+    sparse_diff_into(now, base, &mut out);
+    out
+}
+
+/// [`sparse_diff`] into `out`, replacing what it held but keeping its memory.
+pub(crate) fn sparse_diff_into(now: &[u64], base: &[u64], out: &mut Vec<(u8, u64)>) {
+    out.clear();
+    out.extend(
+        now.iter()
+            .zip(base.iter().chain(std::iter::repeat(&0)))
+            .enumerate()
+            .filter_map(|(i, (&n, &b))| {
+                let d = n.saturating_sub(b);
+                (d > 0).then(|| (u8::try_from(i).unwrap_or(u8::MAX), d))
+            }),
+    );
+}
+
+/// `now - base`, entry by entry, of two sparse counts ascending by index, into `out`;
+/// entries `base` lacks count from zero.
+pub(crate) fn sparse_sub_into(now: &[(u8, u64)], base: &[(u8, u64)], out: &mut Vec<(u8, u64)>) {
+    out.clear();
+    let mut base = base.iter().peekable();
+    out.extend(now.iter().filter_map(|&(i, n)| {
+        while base.next_if(|&&(j, _)| j < i).is_some() {}
+        let b = base.next_if(|&&(j, _)| j == i).map_or(0, |&(_, b)| b);
+        (n > b).then(|| (i, n - b))
+    }));
 }
 
 #[cfg(test)]
@@ -281,6 +323,11 @@ mod tests {
         let mut quiet = Vec::new();
         Delta::default().encode(&mut quiet);
         assert_eq!(quiet, [0]);
+        for v in [0, 1, 127, 128, 16_383, 16_384, u64::MAX] {
+            let mut bytes = Vec::new();
+            varint(v, &mut bytes);
+            assert_eq!(varint_len(v), bytes.len(), "{v}");
+        }
         assert_eq!(Delta::decode(&mut [0x81u8].into_iter()), None);
     }
 

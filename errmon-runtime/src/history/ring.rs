@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::delta::{Delta, read_varint, varint};
+use super::delta::{Delta, read_varint, varint, varint_len};
 
 /// The bytes of one record, as [`Ring::walk`] hands them to a decoder.
 type Body<'r, 'a> =
@@ -68,12 +68,22 @@ impl Ring {
     }
 
     fn append(&mut self, gap: u64, delta: &Delta) {
-        let mut body = Vec::with_capacity(32);
-        varint(gap, &mut body);
-        delta.encode(&mut body);
+        // A pass appends a record for every busy function: the record is encoded into one
+        // buffer reused by the thread (a byte at a time into the ring costs twice as much),
+        // and its length counted first so it can lead without a copy.
+        thread_local! {
+            static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         self.last_at = self.bytes.len();
-        varint(body.len() as u64, &mut self.bytes);
-        self.bytes.extend(body);
+        RECORD.with(|record| match record.try_borrow_mut() {
+            Ok(mut record) => {
+                record.clear();
+                encode_record(gap, delta, &mut *record);
+                self.bytes.extend(record.iter());
+            }
+            // Not reentrant in practice; encoding in place is only slower.
+            Err(_) => encode_record(gap, delta, &mut self.bytes),
+        });
     }
 
     /// Drops records at or before `keep_after`.
@@ -155,6 +165,13 @@ impl Ring {
         }
         out
     }
+}
+
+/// A record: its length, the gap in intervals since the record before it, and the delta.
+fn encode_record(gap: u64, delta: &Delta, out: &mut impl Extend<u8>) {
+    varint((varint_len(gap) + delta.encoded_len()) as u64, out);
+    varint(gap, out);
+    delta.encode(out);
 }
 
 #[cfg(test)]

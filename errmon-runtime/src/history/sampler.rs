@@ -8,9 +8,10 @@
 //! its last totals and no records.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::delta::{Delta, sparse_diff};
+use super::delta::{Delta, sparse_diff, sparse_diff_into, sparse_sub_into};
 use super::ring::Ring;
 use super::{COARSE_SLOTS, FINE_SLOTS, PER_COARSE};
 use crate::errors::Severity;
@@ -79,18 +80,18 @@ impl Entity {
     }
 
     /// Takes the counts now: their difference from the last pass's is recorded at that pass's
-    /// interval (`None`: at `interval`), and returned; then this becomes the base.
-    fn advance(&mut self, mut now: Current, interval: u64) -> Delta {
-        let delta = diff(&now.delta, &self.base);
-        self.push(&delta, interval);
+    /// interval (`None`: at `interval`), and left in `delta`; then they become the base, and
+    /// `now` is left with the old base's memory for the next reading.
+    fn advance(&mut self, now: &mut Current, interval: u64, delta: &mut Delta) {
+        diff_into(&now.delta, &self.base, delta);
+        self.push(delta, interval);
         if now.series_read {
-            self.names = now.names;
+            std::mem::swap(&mut self.names, &mut now.names);
         } else {
-            now.delta.kinds = std::mem::take(&mut self.base.kinds);
-            now.delta.severities = std::mem::take(&mut self.base.severities);
+            std::mem::swap(&mut now.delta.kinds, &mut self.base.kinds);
+            std::mem::swap(&mut now.delta.severities, &mut self.base.severities);
         }
-        self.base = now.delta;
-        delta
+        std::mem::swap(&mut self.base, &mut now.delta);
     }
 
     /// Records `delta` as what happened since the last pass, when the counts themselves are
@@ -144,36 +145,61 @@ impl Entity {
 
 /// `now - base`, counter by counter; series the base does not have count from zero.
 fn diff(now: &Delta, base: &Delta) -> Delta {
+    let mut out = Delta::default();
+    diff_into(now, base, &mut out);
+    out
+}
+
+/// [`diff`] into `out`, keeping its memory.
+fn diff_into(now: &Delta, base: &Delta, out: &mut Delta) {
     let sub = |a: u64, b: u64| a.saturating_sub(b);
-    // Both ascending by index: one walk.
-    let sparse = |now: &[(u8, u64)], base: &[(u8, u64)]| -> Vec<(u8, u64)> {
-        let mut base = base.iter().peekable();
-        now.iter()
-            .filter_map(|&(i, n)| {
-                while base.next_if(|&&(j, _)| j < i).is_some() {}
-                let b = base.next_if(|&&(j, _)| j == i).map_or(0, |&(_, b)| b);
-                (n > b).then(|| (i, n - b))
-            })
-            .collect()
-    };
-    Delta {
-        calls: sub(now.calls, base.calls),
-        errors: sub(now.errors, base.errors),
-        panics: sub(now.panics, base.panics),
-        cancelled: sub(now.cancelled, base.cancelled),
-        retries: sub(now.retries, base.retries),
-        exhausted: sub(now.exhausted, base.exhausted),
-        hist: sparse(&now.hist, &base.hist),
-        kinds: sparse(&now.kinds, &base.kinds),
-        severities: sparse(&now.severities, &base.severities),
+    out.calls = sub(now.calls, base.calls);
+    out.errors = sub(now.errors, base.errors);
+    out.panics = sub(now.panics, base.panics);
+    out.cancelled = sub(now.cancelled, base.cancelled);
+    out.retries = sub(now.retries, base.retries);
+    out.exhausted = sub(now.exhausted, base.exhausted);
+    sparse_sub_into(&now.hist, &base.hist, &mut out.hist);
+    sparse_sub_into(&now.kinds, &base.kinds, &mut out.kinds);
+    sparse_sub_into(&now.severities, &base.severities, &mut out.severities);
+}
+
+/// Hashes a site's address: a pass looks up every busy site, and a multiply costs a fraction
+/// of the default hasher (addresses need no defence against chosen collisions).
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        // The product's high bits are the well-mixed ones; the table indexes by the low ones.
+        self.0.rotate_left(26)
     }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(SEED);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(SEED);
+    }
+}
+
+const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Reused from one site to the next within a pass, so a busy site costs no allocation.
+#[derive(Default)]
+struct Scratch {
+    now: Current,
+    delta: Delta,
 }
 
 /// Every entity's records.
 #[derive(Debug, Default)]
 pub(crate) struct History {
     pub(crate) last_pass: Option<u64>,
-    pub(crate) sites: HashMap<usize, Entity>,
+    pub(crate) sites: HashMap<usize, Entity, BuildHasherDefault<AddressHasher>>,
     /// By route template.
     #[cfg(feature = "exporter")]
     pub(crate) routes: HashMap<&'static str, Entity>,
@@ -199,53 +225,55 @@ pub(crate) fn site_key(site: &'static Site) -> usize {
 /// what the last pass read of it, if any: when its errors did not move, its error series are
 /// not read again.
 pub(crate) fn read_site(site: &'static Site, known: Option<&Entity>) -> Current {
-    let mut slots = [0u64; SLOTS];
-    let Some([calls, ok, errors, panics, cancelled, retries, exhausted]) =
-        site.sum_into(&mut slots)
-    else {
-        return Current {
-            delta: Delta::default(),
-            names: Vec::new(),
-            series_read: true,
-        };
+    let mut now = Current {
+        series_read: true,
+        ..Current::default()
     };
-    let kind = site.meta().kind;
-    let calls = match kind {
+    let mut slots = [0u64; SLOTS];
+    if let Some((counters, _)) = site.totals(&mut slots) {
+        fill(site, known, counters, &slots, &mut now);
+    }
+    now
+}
+
+/// Makes `out` the counts of `site` read as `counters` and `slots` (see [`Site::totals`]),
+/// reusing its memory; the error series are read only when its errors moved since `known`.
+fn fill(
+    site: &'static Site,
+    known: Option<&Entity>,
+    [calls, ok, errors, panics, cancelled, retries, exhausted]: [u64; 7],
+    slots: &[u64; SLOTS],
+    out: &mut Current,
+) {
+    let d = &mut out.delta;
+    d.calls = match site.meta().kind {
         Kind::Monitored => ok + errors + panics + cancelled,
         Kind::Timed => slots.iter().sum(),
         _ => calls,
     };
+    d.errors = errors;
+    d.panics = panics;
+    d.cancelled = cancelled;
+    d.retries = retries;
+    d.exhausted = exhausted;
+    sparse_diff_into(slots, &[], &mut d.hist);
+    d.kinds.clear();
+    d.severities.clear();
+    out.names.clear();
     let unmoved = known.is_some_and(|e| e.last.is_some() && e.base.errors == errors);
-    let (kinds, severities, names) = if unmoved {
-        (Vec::new(), Vec::new(), Vec::new())
-    } else {
+    if !unmoved {
         let series = site.error_series();
-        (
+        d.kinds.extend(
             series
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.2 > 0)
-                .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2))
-                .collect(),
-            sparse_diff(&site.error_severities(), &[]),
-            series.iter().map(|s| (s.0, s.1)).collect(),
-        )
-    };
-    Current {
-        delta: Delta {
-            calls,
-            errors,
-            panics,
-            cancelled,
-            retries,
-            exhausted,
-            hist: sparse_diff(&slots, &[]),
-            kinds,
-            severities,
-        },
-        names,
-        series_read: !unmoved,
+                .map(|(i, s)| (u8::try_from(i).unwrap_or(u8::MAX), s.2)),
+        );
+        sparse_diff_into(&site.error_severities(), &[], &mut d.severities);
+        out.names.extend(series.iter().map(|s| (s.0, s.1)));
     }
+    out.series_read = !unmoved;
 }
 
 /// A route's counts now: requests answered (or cancelled), `5xx` and failed ones as errors.
@@ -281,6 +309,7 @@ pub(crate) fn read_route(route: &crate::http::table::Route) -> Current {
 /// recorded since (a site whose signature did not move costs one sum of its counters), every
 /// HTTP request, and the tracker's severities.
 pub(crate) fn live_process(h: &History) -> Delta {
+    let mut scratch = Scratch::default();
     let mut d = Delta::default();
     let mut dense = [0u64; SLOTS];
     crate::registry::each(|site| {
@@ -288,15 +317,20 @@ pub(crate) fn live_process(h: &History) -> Delta {
         if kind != Kind::Monitored && kind != Kind::Retry {
             return;
         }
-        let Some(signature) = site.activity() else {
+        let mut slots = [0u64; SLOTS];
+        let Some((counters, signature)) = site.totals(&mut slots) else {
             return;
         };
         let entity = h.sites.get(&site_key(site));
         if entity.is_some_and(|e| e.is_current(signature)) {
             return;
         }
-        let now = read_site(site, entity);
-        let s = entity.map_or_else(|| now.delta.clone(), |e| e.since_last(&now));
+        fill(site, entity, counters, &slots, &mut scratch.now);
+        let s = &mut scratch.delta;
+        match entity {
+            Some(e) => diff_into(&scratch.now.delta, &e.base, s),
+            None => std::mem::swap(s, &mut scratch.now.delta),
+        }
         if kind == Kind::Retry {
             d.retries += s.retries;
             d.exhausted += s.exhausted;
@@ -366,8 +400,10 @@ pub(crate) fn pass(now_ms: u64) {
     let mut dense = [0u64; SLOTS];
     // What the sites' own tables counted since the last pass, by severity.
     let mut severities = [0u64; Severity::ALL.len()];
+    let mut scratch = Scratch::default();
     crate::registry::each(|site| {
-        let Some(signature) = site.activity() else {
+        let mut slots = [0u64; SLOTS];
+        let Some((counters, signature)) = site.totals(&mut slots) else {
             return;
         };
         let entity = h.sites.entry(site_key(site)).or_insert_with(|| Entity {
@@ -379,8 +415,9 @@ pub(crate) fn pass(now_ms: u64) {
             return;
         }
         entity.signature = signature;
-        let now = read_site(site, Some(entity));
-        let d = entity.advance(now, interval);
+        fill(site, Some(entity), counters, &slots, &mut scratch.now);
+        entity.advance(&mut scratch.now, interval, &mut scratch.delta);
+        let d = &scratch.delta;
         for &(i, n) in &d.severities {
             if let Some(s) = severities.get_mut(usize::from(i)) {
                 *s += n;
@@ -404,15 +441,13 @@ pub(crate) fn pass(now_ms: u64) {
         }
     });
     // Every route, and all of them together as the function `http_request`.
-    let http_now = advance_routes(h, last_pass, interval);
-    let http = h.http.advance(
-        Current {
-            delta: http_now,
-            names: Vec::new(),
-            series_read: true,
-        },
-        interval,
-    );
+    scratch.now = Current {
+        delta: advance_routes(h, last_pass, interval, &mut scratch.delta),
+        names: Vec::new(),
+        series_read: true,
+    };
+    let http = &mut scratch.delta;
+    h.http.advance(&mut scratch.now, interval, http);
     process.calls += http.calls;
     process.errors += http.errors;
     process.cancelled += http.cancelled;
@@ -430,11 +465,16 @@ pub(crate) fn pass(now_ms: u64) {
 
 /// Reads and records every route; returns their counts now, summed.
 #[cfg(feature = "exporter")]
-fn advance_routes(h: &mut History, last_pass: Option<u64>, interval: u64) -> Delta {
+fn advance_routes(
+    h: &mut History,
+    last_pass: Option<u64>,
+    interval: u64,
+    delta: &mut Delta,
+) -> Delta {
     let mut sum = Delta::default();
     let mut dense = [0u64; SLOTS];
     for route in crate::http::table::routes() {
-        let now = read_route(route);
+        let mut now = read_route(route);
         sum.calls += now.delta.calls;
         sum.errors += now.delta.errors;
         sum.cancelled += now.delta.cancelled;
@@ -445,7 +485,7 @@ fn advance_routes(h: &mut History, last_pass: Option<u64>, interval: u64) -> Del
             last: last_pass,
             ..Entity::default()
         });
-        entity.advance(now, interval);
+        entity.advance(&mut now, interval, delta);
     }
     sum.hist = sparse_diff(&dense, &[]);
     sum
@@ -453,7 +493,7 @@ fn advance_routes(h: &mut History, last_pass: Option<u64>, interval: u64) -> Del
 
 /// No routes without the exporter.
 #[cfg(not(feature = "exporter"))]
-fn advance_routes(_: &mut History, _: Option<u64>, _: u64) -> Delta {
+fn advance_routes(_: &mut History, _: Option<u64>, _: u64, _: &mut Delta) -> Delta {
     Delta::default()
 }
 

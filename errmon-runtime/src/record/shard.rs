@@ -311,31 +311,15 @@ impl Cells {
     /// A sum of every counter and of the durations' sums: it changes whenever anything is
     /// recorded (a duration of 0 ns aside, which a counter records too, but for `#[timed]`).
     pub(crate) fn activity(&self) -> u64 {
-        let mut n = 0u64;
-        for c in self.counters.iter().chain(self.spread_counters.all()) {
-            n = n
-                .wrapping_add(c.calls.load(Relaxed))
-                .wrapping_add(c.retries.load(Relaxed))
-                .wrapping_add(c.exhausted.load(Relaxed));
-            for o in &c.outcomes {
-                n = n.wrapping_add(o.load(Relaxed));
-            }
-        }
-        for h in self.hist.iter().chain(self.spread_hist.all()) {
-            n = n.wrapping_add(h.sum_ns.load(Relaxed));
-        }
-        // An error's outcome is counted before its series: a reader between the two must
-        // still see the series move later.
-        for e in self.error_severities() {
-            n = n.wrapping_add(e);
-        }
-        n
+        self.totals(&mut [0; grid::SLOTS]).1
     }
 
-    /// Every counter summed over the shards, without allocating: calls, the four outcomes,
-    /// retries, exhausted; and the duration slots into `slots` (left as they are for a site
-    /// without durations).
-    pub(crate) fn sum_into(&self, slots: &mut [u64; grid::SLOTS]) -> [u64; 7] {
+    /// Every counter summed over the shards, in one read and without allocating: calls, the
+    /// four outcomes, retries, exhausted; the duration slots added into `slots` (left as they
+    /// are for a site without durations); and the [`activity`](Self::activity) of the same
+    /// read, so a reader that compares it learns whether anything moved without reading the
+    /// shards twice.
+    pub(crate) fn totals(&self, slots: &mut [u64; grid::SLOTS]) -> ([u64; 7], u64) {
         let mut out = [0u64; 7];
         for c in self.counters.iter().chain(self.spread_counters.all()) {
             out[0] += c.calls.load(Relaxed);
@@ -345,12 +329,19 @@ impl Cells {
             out[5] += c.retries.load(Relaxed);
             out[6] += c.exhausted.load(Relaxed);
         }
+        let mut activity = out.iter().fold(0u64, |n, &c| n.wrapping_add(c));
         for h in self.hist.iter().chain(self.spread_hist.all()) {
+            activity = activity.wrapping_add(h.sum_ns.load(Relaxed));
             for (sum, v) in slots.iter_mut().zip(&h.slots) {
                 *sum += v.load(Relaxed);
             }
         }
-        out
+        // An error's outcome is counted before its series: a reader between the two must
+        // still see the series move later.
+        for e in self.error_severities() {
+            activity = activity.wrapping_add(e);
+        }
+        (out, activity)
     }
 
     pub(crate) fn snapshot(&self, kind: Kind) -> Snapshot {

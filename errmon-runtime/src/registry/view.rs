@@ -126,13 +126,13 @@ impl Site {
     }
 
     /// [`Site::snapshot`] without allocating, for periodic readers: calls, the four outcomes,
-    /// retries and exhausted retries, the durations added into `slots`; `None` before the
-    /// first call.
-    pub(crate) fn sum_into(
+    /// retries and exhausted retries, the durations added into `slots`, and the site's
+    /// [`activity`](Self::activity) as of the same read; `None` before the first call.
+    pub(crate) fn totals(
         &self,
         slots: &mut [u64; crate::record::grid::SLOTS],
-    ) -> Option<[u64; 7]> {
-        self.cells.get().map(|c| c.sum_into(slots))
+    ) -> Option<([u64; 7], u64)> {
+        self.cells.get().map(|c| c.totals(slots))
     }
 
     /// The errors this site returned so far, by type and kind; empty (and allocation-free) when
