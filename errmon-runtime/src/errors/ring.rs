@@ -20,12 +20,15 @@ impl Ring {
         }
     }
 
-    /// Adds a report, dropping the oldest when full.
-    pub(crate) fn push(&mut self, report: Arc<Report>) {
-        if self.reports.len() == self.cap {
-            self.reports.pop_front();
-        }
+    /// Adds a report; returns the oldest when full, for the caller to free outside its lock.
+    pub(crate) fn push(&mut self, report: Arc<Report>) -> Option<Arc<Report>> {
+        let evicted = if self.reports.len() >= self.cap {
+            self.reports.pop_front()
+        } else {
+            None
+        };
         self.reports.push_back(report);
+        evicted
     }
 
     /// Keeps the newest `cap` reports.
@@ -56,7 +59,7 @@ mod tests {
             Arc::new(r)
         };
         for ms in 1..=3 {
-            ring.push(report(ms));
+            let _ = ring.push(report(ms));
         }
         assert_eq!(ring.newest().map(|r| r.unix_ms).collect::<Vec<_>>(), [3, 2]);
         ring.resize(1);

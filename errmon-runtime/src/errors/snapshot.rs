@@ -443,7 +443,8 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
         first_seen_ms: span.map(|(first, _)| first),
         last_seen_ms: span.map(|(_, last)| last),
         first_error: st.first_report.as_deref().cloned(),
-        last_error: st.last_report.as_deref().cloned(),
+        // The ring keeps at least one report: its newest is the last.
+        last_error: st.ring.newest().next().map(|r| Report::clone(r)),
         rates: rates(process_windows, true),
         by_function,
         by_type: sorted(by_type),

@@ -56,6 +56,9 @@ pub(crate) struct Event<'a> {
     pub(crate) error: ErrorRef<'a>,
     pub(crate) fields: &'a [(&'static str, &'a dyn Display)],
     pub(crate) duration_ns: Option<u64>,
+    /// The raw clock reading at the call's start: with its duration, when it ended, so the
+    /// report's time needs no clock read of its own.
+    pub(crate) started: Option<u64>,
     pub(crate) retry_attempt: Option<u32>,
     pub(crate) panic: Option<PanicDetails>,
     /// Whether the site's own shards counted the error already (by outcome, series and
@@ -69,7 +72,6 @@ pub(crate) struct State {
     pub(crate) settings: Arc<ErrorSettings>,
     pub(crate) stored: u64,
     pub(crate) first_report: Option<Arc<Report>>,
-    pub(crate) last_report: Option<Arc<Report>>,
     /// Types and kinds of panics and exhausted retries; returned errors are counted by type
     /// and kind in their sites' error tables.
     pub(crate) types: IdentityMap<usize, (&'static str, u64)>,
@@ -91,7 +93,6 @@ static STATE: LazyLock<Mutex<State>> = LazyLock::new(|| {
         settings,
         stored: 0,
         first_report: None,
-        last_report: None,
         types: IdentityMap::default(),
         kinds: IdentityMap::default(),
         groups: Groups::default(),
@@ -297,7 +298,13 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
             };
             !guarded(|| keep(&head)).unwrap_or(false)
         });
-    let now = ev.panic.as_ref().map_or_else(now_fast, |p| p.unix_ms);
+    let now = match (&ev.panic, ev.started, ev.duration_ns) {
+        (Some(p), _, _) => p.unix_ms,
+        (None, Some(start), Some(ns)) if !CUSTOM_CLOCK.load(Relaxed) => {
+            crate::record::clock::unix_ms_after(start, ns)
+        }
+        _ => now_fast(),
+    };
     let f = counters::function(ev.site);
     count(f, &ev, now);
     if let Err(why) = admit(f, filtered, now) {
@@ -328,7 +335,7 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
         kind: ev.kind,
         pattern: &pattern,
     };
-    let (evicted, stored);
+    let (stored, evicted);
     {
         let mut st = lock();
         let cap = st.settings.max_groups;
@@ -340,8 +347,7 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
         if st.first_report.is_none() {
             st.first_report = Some(Arc::clone(&report));
         }
-        evicted = st.last_report.replace(Arc::clone(&report));
-        st.ring.push(report);
+        evicted = st.ring.push(report);
         st.stored += 1;
     }
     // Freed after the lock is released.

@@ -87,6 +87,12 @@ pub(crate) fn anchor() {
 /// [`anchor`]: one raw reading instead of a `SystemTime::now()`, on the error path of every
 /// report.
 pub(crate) fn unix_ms() -> u64 {
+    unix_ms_after(raw(), 0)
+}
+
+/// [`unix_ms`] at `ns` after the raw reading `start`: when a call that started at `start`
+/// ended, without reading the clock again.
+pub(crate) fn unix_ms_after(start: u64, ns: u64) -> u64 {
     if ANCHOR_SEQ.load(Ordering::Acquire) == 0 {
         anchor();
     }
@@ -98,8 +104,13 @@ pub(crate) fn unix_ms() -> u64 {
         );
         if before % 2 == 0 && ANCHOR_SEQ.load(Ordering::Acquire) == before {
             let clock = clock();
-            let since = clock.delta_as_nanos(at, clock.raw());
-            return unix_ns.saturating_add(since) / 1_000_000;
+            // A call may have started before the anchor was last taken.
+            let start_ns = if start >= at {
+                unix_ns.saturating_add(clock.delta_as_nanos(at, start))
+            } else {
+                unix_ns.saturating_sub(clock.delta_as_nanos(start, at))
+            };
+            return start_ns.saturating_add(ns) / 1_000_000;
         }
         std::hint::spin_loop();
     }
@@ -108,6 +119,17 @@ pub(crate) fn unix_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_s_end_is_its_start_plus_its_duration_across_an_anchor() {
+        let start = raw();
+        std::thread::sleep(Duration::from_millis(5));
+        anchor();
+        let ns = elapsed_ns(start);
+        let now = unix_ms();
+        let end = unix_ms_after(start, ns);
+        assert!(end.abs_diff(now) <= 1, "{end} vs {now}");
+    }
 
     #[test]
     fn the_derived_wall_clock_follows_the_system_clock() {

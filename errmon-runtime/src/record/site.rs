@@ -229,7 +229,7 @@ fn record_error(
 ) {
     call.cells
         .record_error(thread, type_name, kind, failure.severity);
-    crate::errors::returned(call.site, type_name, kind, ns, failure);
+    crate::errors::returned(call.site, type_name, kind, call.start, ns, failure);
 }
 
 impl Drop for Call {
