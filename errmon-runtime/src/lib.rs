@@ -8,6 +8,7 @@
 )]
 #![warn(missing_docs)]
 
+mod common;
 #[cfg(feature = "exporter")]
 mod config;
 pub mod context;

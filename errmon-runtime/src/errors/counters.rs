@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
 
 use super::report::Severity;
 use super::snapshot::DropReason;
-use crate::record::thread::thread_index;
+use crate::common::thread::thread_index;
 use crate::registry::Site;
 
 const LOW: u64 = 0xffff_ffff;

@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use super::report::Report;
 use super::snapshot::{ErrorsSnapshot, GroupOrder, MAX_LIMIT, Query, Rate, errors_with};
-use super::time::{format_rfc3339, parse_rfc3339};
+use crate::common::time::{format_rfc3339, parse_rfc3339};
 
 /// A bad query parameter of `GET /errors`; the message names it (served as `400`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -518,7 +518,7 @@ mod tests {
         assert_eq!(q.function.as_deref(), Some("Client::call"));
         assert_eq!(q.order, GroupOrder::Rate);
         assert_eq!(
-            super::super::time::unix_ms(q.since.unwrap()),
+            crate::common::time::unix_ms(q.since.unwrap()),
             1_796_112_000_000
         );
     }

@@ -58,7 +58,6 @@ mod report;
 mod ring;
 mod snapshot;
 pub(crate) mod table;
-pub(crate) mod time;
 mod tracker;
 mod users;
 mod window;

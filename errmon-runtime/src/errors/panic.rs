@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::report::{ErrorRef, MAX_MESSAGE, Severity};
 use super::tracker::{self, Event, PanicDetails, What};
-use crate::record::clock;
-use crate::record::thread::thread_index;
+use crate::common::clock;
+use crate::common::thread::thread_index;
 use crate::registry::Site;
 
 /// Notes kept at once; threads panicking together past it lose their note (counted as `busy`).

@@ -114,7 +114,7 @@ pub struct Report {
 impl Report {
     /// [`Report::unix_ms`] as RFC 3339 in UTC, such as `2026-12-01T09:31:51.123Z`.
     pub fn timestamp(&self) -> String {
-        super::time::format_rfc3339(self.unix_ms)
+        crate::common::time::format_rfc3339(self.unix_ms)
     }
 
     /// The fingerprint as the 16 hex digits the JSON shows.

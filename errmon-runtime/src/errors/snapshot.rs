@@ -6,9 +6,9 @@ use std::time::SystemTime;
 use super::counters::{self, TOTALS};
 use super::groups::OTHER_FINGERPRINT;
 use super::report::{Report, Severity};
-use super::time::unix_ms;
 use super::tracker;
 use super::window::WINDOWS_SECS;
+use crate::common::time::unix_ms;
 use crate::registry;
 
 /// Why an error got no stored report. Every drop is counted

@@ -22,7 +22,7 @@ use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
 use super::report::{ErrorRef, Report, Severity};
 use super::ring::Ring;
 use super::snapshot::DropReason;
-use super::time::unix_ms;
+use crate::common::time::unix_ms;
 use crate::context::{self, Context};
 use crate::registry::{self, Site};
 
@@ -134,7 +134,7 @@ pub(crate) fn now_fast() -> u64 {
     if CUSTOM_CLOCK.load(Relaxed) {
         now_ms(&settings())
     } else {
-        crate::record::clock::unix_ms()
+        crate::common::clock::unix_ms()
     }
 }
 
@@ -301,7 +301,7 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
     let now = match (&ev.panic, ev.started, ev.duration_ns) {
         (Some(p), _, _) => p.unix_ms,
         (None, Some(start), Some(ns)) if !CUSTOM_CLOCK.load(Relaxed) => {
-            crate::record::clock::unix_ms_after(start, ns)
+            crate::common::clock::unix_ms_after(start, ns)
         }
         _ => now_fast(),
     };

@@ -104,7 +104,7 @@ fn check(window: Duration) -> Result<u64, WindowError> {
 /// ```
 pub fn sample() {
     // The error path's wall clock is derived from the monotonic one: keep it close.
-    crate::record::clock::anchor();
+    crate::common::clock::anchor();
     sampler::pass(crate::errors::clock_ms());
 }
 

@@ -49,7 +49,7 @@ use std::time::Duration;
 pub use method::Method;
 pub use table::{MAX_ROUTES, MAX_STATUSES, OTHER, UNMATCHED};
 
-use crate::record::clock;
+use crate::common::clock;
 use crate::registry::Kind;
 use table::{CANCELLED, FAILED, OTHER_STATUS, Route, Series};
 

@@ -33,7 +33,7 @@ impl Config {
         } else {
             None
         };
-        crate::record::clock::warm_up();
+        crate::common::clock::warm_up();
         if let Some(errors) = settings.errors.clone() {
             // Validated with the rest of the settings.
             let _ = crate::errors::configure(errors);

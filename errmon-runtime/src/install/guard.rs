@@ -47,7 +47,7 @@ fn start(settings: Settings, addr: SocketAddr) -> Result<InstallGuard, InstallEr
         .map_err(|e| InstallError::Config(ConfigError::new(e.describe())))?;
     let listener = server::bind(addr).map_err(bind_error)?;
     // Calibrate the clock now rather than on the first instrumented call.
-    crate::record::clock::warm_up();
+    crate::common::clock::warm_up();
     if let Some(errors) = settings.errors.clone() {
         // Validated with the rest of the settings.
         let _ = crate::errors::configure(errors);

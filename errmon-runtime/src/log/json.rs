@@ -145,7 +145,7 @@ impl JsonLayer {
     /// The line of `event`, ending in `\n`.
     pub(crate) fn format(&self, event: &Event<'_>) -> String {
         let meta = event.metadata();
-        let now = crate::errors::time::unix_ms(std::time::SystemTime::now());
+        let now = crate::common::time::unix_ms(std::time::SystemTime::now());
         let (time_key, level_key, level, target_key) = match self.profile {
             Profile::Errmon => (
                 "timestamp",
@@ -165,7 +165,7 @@ impl JsonLayer {
         out.push('{');
         let _ = escaped(&mut out, time_key);
         out.push(':');
-        let _ = escaped(&mut out, &crate::errors::time::format_rfc3339(now));
+        let _ = escaped(&mut out, &crate::common::time::format_rfc3339(now));
         out.push(',');
         let _ = escaped(&mut out, level_key);
         out.push(':');

@@ -24,9 +24,9 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::grid;
-use super::once::{OnceBox, OnceSlice};
 use super::shard_count;
-use super::thread::{NOT_NUMBERED, UNOWNED, thread_index};
+use crate::common::once::{OnceBox, OnceSlice};
+use crate::common::thread::{NOT_NUMBERED, UNOWNED, thread_index};
 use crate::errors::Severity;
 use crate::errors::table::ErrorTable;
 use crate::registry::{Kind, Snapshot};

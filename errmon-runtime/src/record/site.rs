@@ -13,9 +13,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
-use super::clock;
 use super::shard::Cells;
-use super::thread::thread_index;
+use crate::common::clock;
+use crate::common::thread::thread_index;
 use crate::private::Failure;
 use crate::registry::{self, Kind, OutcomeLabel};
 

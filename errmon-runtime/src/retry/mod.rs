@@ -40,7 +40,8 @@ pub use backoff::{Backoff, Delays, Jitter, LazyEntropy, Random, SplitMix64};
 pub use kind::KindOf;
 pub use show::Show;
 
-use crate::record::{Site, clock};
+use crate::common::clock;
+use crate::record::Site;
 
 /// A retry policy: how many attempts, how long to wait between them, and for how long at most.
 /// `const`-constructible, so it can live in a `static`.

@@ -1,0 +1,7 @@
+//! What every layer uses and that knows none of them: the one clock, thread numbers, storage
+//! published once without a lock, and time formatting.
+
+pub(crate) mod clock;
+pub(crate) mod once;
+pub(crate) mod thread;
+pub(crate) mod time;
