@@ -14,6 +14,8 @@ mod config;
 pub mod context;
 #[cfg(feature = "endpoint")]
 pub mod endpoint;
+#[cfg(feature = "exporter")]
+mod error;
 pub mod errors;
 #[cfg(feature = "exporter")]
 pub mod export;
@@ -40,7 +42,7 @@ pub use config::{
     Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, HttpNaming, MetricMatch, Settings,
 };
 #[cfg(feature = "exporter")]
-pub use install::InstallError;
+pub use error::InstallError;
 #[cfg(feature = "server")]
 pub use install::InstallGuard;
 

@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::Renderer;
 use crate::config::{Config, ConfigError, DEFAULT_FACADE_BUCKETS, MetricMatch, Settings};
-use crate::install::InstallError;
+use crate::error::InstallError;
 
 /// The facade recorder can be installed once per process; later installs reuse its handle.
 static FACADE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -1,8 +1,8 @@
 //! [`Config::endpoint`]: errmon's routes without the embedded server.
 
-use super::InstallError;
 use crate::config::Config;
 use crate::endpoint::Endpoint;
+use crate::error::InstallError;
 use crate::export::facade;
 
 impl Config {

@@ -4,9 +4,9 @@ use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::InstallError;
 use crate::config::{Config, ConfigError, Settings};
 use crate::endpoint::Endpoint;
+use crate::error::InstallError;
 use crate::export::facade;
 use crate::server::{self, Server};
 

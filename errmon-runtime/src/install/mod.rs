@@ -3,13 +3,10 @@
 
 #[cfg(feature = "endpoint")]
 mod endpoint;
-mod error;
 #[cfg(feature = "server")]
 mod guard;
 #[cfg(feature = "endpoint")]
 mod spine;
-
-pub use error::InstallError;
 
 #[cfg(feature = "server")]
 pub use guard::InstallGuard;

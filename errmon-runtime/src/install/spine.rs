@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use super::InstallError;
 use crate::config::Settings;
+use crate::error::InstallError;
 use crate::schedule::{self, Job, Running};
 
 /// How often the facade's histograms are folded, whether or not anyone scrapes.

@@ -1,4 +1,5 @@
-//! [`InstallError`]: why installing errmon's endpoint or recorder did not happen.
+//! [`InstallError`]: why installing errmon's endpoint or recorder did not happen. Below `install` and
+//! `export`, which both return it.
 
 use std::fmt;
 
