@@ -12,6 +12,7 @@ mod common;
 #[cfg(feature = "exporter")]
 mod config;
 pub mod context;
+mod emit;
 #[cfg(feature = "endpoint")]
 pub mod endpoint;
 #[cfg(feature = "exporter")]

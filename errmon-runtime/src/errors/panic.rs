@@ -317,7 +317,7 @@ fn unnoted(site: &'static Site, start: u64) {
     if !WARNED.swap(true, Relaxed) {
         let meta = site.meta();
         // errmon's own event: written by errmon's output when no subscriber is current.
-        crate::log::emit::emit!(
+        crate::emit::emit!(
             tracing::Level::WARN,
             "a panic hook set after errmon's replaced it: panic reports have no message or \
              location; call errmon_runtime::errors::install_panic_hook() after setting your own \

@@ -13,7 +13,7 @@ use std::fmt::{self, Display, Write as _};
 use crate::errors::{Hex, Report, Severity};
 
 /// The target of every errmon event.
-pub const TARGET: &str = "errmon";
+pub const TARGET: &str = crate::emit::TARGET;
 
 /// Strings as a JSON array, for `error.chain`.
 pub(crate) struct JsonStrings<'a>(pub(crate) &'a [String]);
@@ -83,7 +83,7 @@ pub(crate) fn escaped_inner(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 macro_rules! report_event {
     ($level:expr, $r:expr, $message:literal) => {{
         let r: &Report = $r;
-        super::emit::emit!(
+        crate::emit::emit!(
             $level, $message;
             "error.type" = r.error_type.as_str(),
             "error.kind" = r.error_kind,

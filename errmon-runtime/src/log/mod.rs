@@ -45,7 +45,6 @@
 //! ```
 
 mod config;
-pub(crate) mod emit;
 mod event;
 #[cfg(feature = "logs")]
 mod file;

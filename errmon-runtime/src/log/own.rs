@@ -1,6 +1,6 @@
 //! errmon's own output: a subscriber (a registry, the level filter and a [`JsonLayer`]) kept in
 //! a process-wide slot, never set as a default by [`install`](crate::install). errmon's events
-//! go to it when no subscriber is current (see [`emit`](super::emit)); [`init`] makes it the
+//! go to it when no subscriber is current (see `crate::emit`, which finds it through [`current`]); [`init`] makes it the
 //! application's global default.
 
 use std::fmt;
@@ -33,6 +33,7 @@ static OWN: RwLock<Option<Arc<Own>>> = RwLock::new(None);
 static EVER_WRITTEN: AtomicBool = AtomicBool::new(false);
 
 fn slot() -> RwLockWriteGuard<'static, Option<Arc<Own>>> {
+    crate::emit::set_output(|| current().map(|own| own as Arc<dyn crate::emit::Output>));
     EVER_WRITTEN.store(true, Ordering::Release);
     // Nothing panics while holding it; a poisoned slot still holds a whole value.
     OWN.write().unwrap_or_else(PoisonError::into_inner)
@@ -64,18 +65,6 @@ impl Own {
         })
     }
 
-    /// Whether its filter lets the event of `meta` through.
-    pub(crate) fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        self.subscriber.enabled(meta)
-    }
-
-    /// Writes `event`, called directly rather than through a dispatcher.
-    pub(crate) fn event(&self, event: &Event<'_>) {
-        if self.subscriber.event_enabled(event) {
-            self.subscriber.event(event);
-        }
-    }
-
     fn guard(&self) -> LogGuard {
         LogGuard::new(self.queue.clone(), self.flush_timeout)
     }
@@ -93,6 +82,18 @@ impl Own {
             .map_err(|_| LogInitError::AlreadySet)?;
         self.global.store(true, Ordering::Release);
         Ok(self.guard())
+    }
+}
+
+impl crate::emit::Output for Own {
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        self.subscriber.enabled(meta)
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        if self.subscriber.event_enabled(event) {
+            self.subscriber.event(event);
+        }
     }
 }
 

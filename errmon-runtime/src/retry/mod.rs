@@ -579,7 +579,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
         if let Some(site) = self.retry.site {
             site.retried();
         }
-        crate::log::emit::emit!(
+        crate::emit::emit!(
             tracing::Level::WARN, "attempt failed; retrying";
             "function" = function,
             "module" = module,
@@ -611,7 +611,7 @@ impl<W, R: Random> Attempts<'_, W, R> {
         let fingerprint = fingerprint.map(|fp| tracing::field::display(crate::errors::Hex(fp)));
         // Without a wall-clock budget no clock runs, so there is no elapsed time to report.
         let duration_s = self.retry.policy.max_elapsed.map(|_| elapsed.as_secs_f64());
-        crate::log::emit::emit!(
+        crate::emit::emit!(
             tracing::Level::ERROR, "retries exhausted";
             "function" = function,
             "module" = module,

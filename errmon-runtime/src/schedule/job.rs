@@ -164,7 +164,7 @@ impl Job {
         };
         counter.fetch_add(1, Relaxed);
         if !self.said[how as usize].swap(true, Relaxed) {
-            crate::log::emit::emit!(
+            crate::emit::emit!(
                 tracing::Level::WARN,
                 "errmon's background job failed; the other jobs go on, and \
                  errmon_scheduler_job_failures_total counts every failure";

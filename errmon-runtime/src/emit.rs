@@ -1,6 +1,7 @@
 //! How errmon's own events are emitted: to the subscriber current where they happen, as
-//! tracing's macros would, or, when there is none, to errmon's own output (see
-//! [`own`](super::own)), which is never made a default.
+//! tracing's macros would, or, when there is none, to errmon's own output (`log` starts it and
+//! tells this module where it is, see [`set_output`]), which is never made a default. Every
+//! layer says what it has to say through [`emit!`]; none of them knows `log`.
 //!
 //! tracing's macros cannot do the second part: an event made while no subscriber is current
 //! goes nowhere, and making errmon's the default for the event (`with_default`) marks a
@@ -9,19 +10,43 @@
 //! So errmon's events have callsites of their own, built here as tracing's macros build theirs,
 //! and [`route`] decides where each goes before its values are looked at.
 
+use std::sync::{Arc, OnceLock};
+
 use tracing::field::ValueSet;
 use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
 use tracing::subscriber::NoSubscriber;
 use tracing::{Event, Metadata};
 use tracing_core::callsite::{Callsite, DefaultCallsite};
 
+/// The target of errmon's events.
+pub(crate) const TARGET: &str = "errmon";
+
+/// errmon's own output, as this module sees it.
+pub(crate) trait Output: Send + Sync {
+    /// Whether its filter lets the event of `meta` through.
+    fn enabled(&self, meta: &Metadata<'_>) -> bool;
+    /// Writes `event`, called directly rather than through a dispatcher.
+    fn event(&self, event: &Event<'_>);
+}
+
+/// How to find errmon's own output, once one was ever started.
+static OUTPUT: OnceLock<fn() -> Option<Arc<dyn Output>>> = OnceLock::new();
+
+/// Tells this module how to find errmon's own output (`log` does, when it first starts one).
+#[cfg_attr(
+    not(feature = "logs"),
+    allow(dead_code, reason = "errmon's own output is the `logs` feature's")
+)]
+pub(crate) fn set_output(current: fn() -> Option<Arc<dyn Output>>) {
+    let _ = OUTPUT.set(current);
+}
+
 /// Where an event of errmon goes.
 pub(crate) enum To {
     /// The subscriber current on this thread, the application's (or the one `log::init` set).
     Current,
     /// errmon's own output: no subscriber is current.
-    #[cfg(feature = "logs")]
-    Own(std::sync::Arc<super::own::Own>),
+    Own(Arc<dyn Output>),
 }
 
 /// Where the event of `callsite` goes, `None` when nothing wants it.
@@ -32,12 +57,11 @@ pub(crate) fn route(callsite: &'static DefaultCallsite) -> Option<To> {
     // Inside them tracing shows `NoSubscriber` too, and errmon's line is written by its own
     // output rather than lost.
     if tracing::dispatcher::get_default(|d| d.is::<NoSubscriber>()) {
-        #[cfg(feature = "logs")]
-        return super::own::current()
+        return OUTPUT
+            .get()
+            .and_then(|current| current())
             .filter(|own| own.enabled(meta))
             .map(To::Own);
-        #[cfg(not(feature = "logs"))]
-        return None;
     }
     // What `tracing::event!` checks, in the same order.
     let level = *meta.level();
@@ -57,23 +81,22 @@ impl To {
     pub(crate) fn deliver(self, meta: &'static Metadata<'static>, values: &ValueSet<'_>) {
         match self {
             To::Current => Event::dispatch(meta, values),
-            #[cfg(feature = "logs")]
             To::Own(own) => own.event(&Event::new(meta, values)),
         }
     }
 }
 
-/// Emits an event of errmon's (target [`TARGET`](super::TARGET)) at a constant level, with a
+/// Emits an event of errmon's (target [`TARGET`]) at a constant level, with a
 /// constant message and named values, like
 /// `tracing::event!(target: "errmon", level, name = value, .., "message")`, going to errmon's own
 /// output when no subscriber is current. Values are evaluated only when the event goes
 /// somewhere; `Option`s that are `None` are left out, as in tracing's macros.
 macro_rules! emit {
     ($level:expr, $message:literal; $($name:literal = $value:expr),+ $(,)?) => {{
-        use $crate::log::emit::__support as s;
+        use $crate::emit::__support as s;
         static META: s::Metadata<'static> = s::Metadata::new(
             concat!("event ", file!(), ":", line!()),
-            $crate::log::TARGET,
+            $crate::emit::TARGET,
             $level,
             Some(file!()),
             Some(line!()),
