@@ -29,15 +29,18 @@ pub(crate) trait Output: Send + Sync {
     fn event(&self, event: &Event<'_>);
 }
 
+/// Finds errmon's own output, if one is started.
+type Find = fn() -> Option<Arc<dyn Output>>;
+
 /// How to find errmon's own output, once one was ever started.
-static OUTPUT: OnceLock<fn() -> Option<Arc<dyn Output>>> = OnceLock::new();
+static OUTPUT: OnceLock<Find> = OnceLock::new();
 
 /// Tells this module how to find errmon's own output (`log` does, when it first starts one).
 #[cfg_attr(
     not(feature = "logs"),
     allow(dead_code, reason = "errmon's own output is the `logs` feature's")
 )]
-pub(crate) fn set_output(current: fn() -> Option<Arc<dyn Output>>) {
+pub(crate) fn set_output(current: Find) {
     let _ = OUTPUT.set(current);
 }
 

@@ -49,6 +49,7 @@
 
 mod config;
 mod counters;
+pub(crate) mod failure;
 mod fingerprint;
 mod groups;
 mod json;
@@ -72,12 +73,13 @@ pub use config::{
 pub(crate) use json::percent_decode;
 pub use json::{QueryError, errors_json};
 pub use panic::{PanicHookState, install_panic_hook};
-pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
+pub use report::{MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
     Rate, Totals, errors_with,
 };
 pub(crate) use snapshot::{Scope, Windows};
+pub(crate) use tracker::Stored;
 
 pub(crate) use report::Hex;
 
@@ -87,8 +89,8 @@ pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
 pub(crate) use panic::unwound_with;
 
-use crate::private::Failure;
 use crate::registry::Site;
+use failure::{ErrorRef, Failure};
 use tracker::{Event, What};
 
 /// Applies error-tracking settings for the whole process. What was recorded before stays;

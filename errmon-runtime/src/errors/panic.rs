@@ -23,7 +23,8 @@ use std::any::Any;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use super::report::{ErrorRef, MAX_MESSAGE, Severity};
+use super::failure::ErrorRef;
+use super::report::{MAX_MESSAGE, Severity};
 use super::tracker::{self, Event, PanicDetails, What};
 use crate::common::clock;
 use crate::common::thread::thread_index;

@@ -135,45 +135,7 @@ pub const MAX_LINK: usize = 512;
 /// Links kept of a source chain.
 pub const MAX_CHAIN: usize = 16;
 
-/// The error value handed over on the error path, by the strongest trait its type implements:
-/// `Error` (with its `source()` chain), `Display`, `Debug`, or nothing at all.
-#[derive(Clone, Copy)]
-pub enum ErrorRef<'a> {
-    /// An error with a source chain.
-    Error(&'a (dyn Error + 'a)),
-    /// A value with a message but no chain.
-    Display(&'a (dyn Display + 'a)),
-    /// A value with only a `Debug` form.
-    Debug(&'a (dyn Debug + 'a)),
-    /// A value errmon cannot print; the report carries its type and kind only.
-    Opaque,
-}
-
-impl Debug for ErrorRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self {
-            ErrorRef::Error(_) => "Error",
-            ErrorRef::Display(_) => "Display",
-            ErrorRef::Debug(_) => "Debug",
-            ErrorRef::Opaque => "Opaque",
-        };
-        f.debug_tuple("ErrorRef").field(&what).finish()
-    }
-}
-
-impl ErrorRef<'_> {
-    /// The message and the source chain, both capped.
-    pub(crate) fn describe(&self) -> (String, Vec<String>) {
-        match *self {
-            ErrorRef::Error(e) => (capped(e, MAX_MESSAGE), chain(e)),
-            ErrorRef::Display(d) => (capped(d, MAX_MESSAGE), Vec::new()),
-            ErrorRef::Debug(d) => (capped(&DebugAsDisplay(d), MAX_MESSAGE), Vec::new()),
-            ErrorRef::Opaque => (String::new(), Vec::new()),
-        }
-    }
-}
-
-struct DebugAsDisplay<'a>(&'a dyn Debug);
+pub(super) struct DebugAsDisplay<'a>(pub(super) &'a dyn Debug);
 
 impl Display for DebugAsDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,7 +143,7 @@ impl Display for DebugAsDisplay<'_> {
     }
 }
 
-fn chain(e: &dyn Error) -> Vec<String> {
+pub(super) fn chain(e: &dyn Error) -> Vec<String> {
     // Links are told apart by address and type (a wide pointer): an error's first field has
     // the error's own address. A type whose vtable is duplicated across codegen units can make
     // a cycle look new; the cap still ends it.
@@ -239,6 +201,7 @@ pub(crate) fn capped(v: &dyn Display, cap: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::failure::ErrorRef;
     use super::*;
 
     #[derive(Debug)]

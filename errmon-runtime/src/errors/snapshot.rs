@@ -339,13 +339,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             continue;
         }
         let errors = tracker::errors_of(f);
-        let scope = f.site.map(|site| {
-            #[cfg(feature = "exporter")]
-            if crate::http::is_report_site(site) {
-                return Scope::Http;
-            }
-            Scope::Site(site)
-        });
+        let scope = f.site.map(Scope::Site);
         by_function.push(FunctionErrors {
             function,
             module,

@@ -17,9 +17,10 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
 use super::counters::{self, FnCounters, TOTALS};
+use super::failure::ErrorRef;
 use super::fingerprint::{fingerprint_of, parameterize};
 use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
-use super::report::{ErrorRef, Report, Severity};
+use super::report::{Report, Severity};
 use super::ring::Ring;
 use super::snapshot::DropReason;
 use crate::common::time::unix_ms;
@@ -66,6 +67,13 @@ pub(crate) struct Event<'a> {
     /// counter for it, so threads failing in one function at once share no cache line.
     pub(crate) counted_by_site: bool,
 }
+
+/// Told of every stored report, after the tracker's lock is released: `log` turns each into
+/// an event. Collected when the program is linked, so the first report reaches it, with or
+/// without `install()`.
+pub(crate) struct Stored(pub(crate) fn(&Report));
+
+inventory::collect!(Stored);
 
 /// What is kept of stored reports; counting is in `counters`, without this lock.
 pub(crate) struct State {
@@ -352,9 +360,8 @@ pub(crate) fn record(ev: Event<'_>) -> Option<u64> {
     }
     // Freed after the lock is released.
     drop(evicted);
-    // An exhausted retry's event is the retry's own (`retry`), with its budget.
-    if ev.what != What::Exhausted {
-        crate::log::report(&stored);
+    for hook in inventory::iter::<Stored> {
+        (hook.0)(&stored);
     }
     Some(stored.fingerprint)
 }

@@ -563,6 +563,12 @@ fn errors_windows(scope: crate::errors::Scope, now: u64) -> [(u64, u64); 3] {
     use crate::errors::Scope;
     const WINDOWS: [u64; 3] = [60, 300, 900];
     let h = sampler::lock();
+    // HTTP reports are counted under a site of their own, whose calls are every request's.
+    #[cfg(feature = "exporter")]
+    let scope = match scope {
+        Scope::Site(site) if crate::http::is_report_site(site) => Scope::Http,
+        scope => scope,
+    };
     let (entity, live) = match scope {
         Scope::Site(site) => {
             let Some(signature) = site.activity() else {

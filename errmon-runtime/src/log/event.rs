@@ -104,9 +104,18 @@ macro_rules! report_event {
     }};
 }
 
+inventory::submit!(crate::errors::Stored(stored));
+
+/// A stored report's event; an exhausted retry's is the retry's own (`retry`), with its budget.
+fn stored(r: &Report) {
+    if r.retry_attempt.is_none() {
+        report(r);
+    }
+}
+
 /// The event of a stored report: `error` for errors and panics (and critical ones), `warn`
 /// for `severity = "warning"`, `info` for `"info"`.
-pub(crate) fn report(r: &Report) {
+fn report(r: &Report) {
     use tracing::Level;
     match (r.panic, r.severity) {
         (true, _) => report_event!(Level::ERROR, r, "panic"),

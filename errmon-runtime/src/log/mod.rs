@@ -62,7 +62,6 @@ pub use event::TARGET;
 pub use json::JsonLayer;
 pub use writer::{LogGuard, lines_dropped, write_failures};
 
-pub(crate) use event::report;
 #[cfg(feature = "logs")]
 pub use file::LogStartError;
 #[cfg(feature = "logs")]

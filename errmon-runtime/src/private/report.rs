@@ -32,42 +32,10 @@
 //! `&dyn Debug`, else nothing; everything after that is one non-generic cold function.
 
 use std::error::Error;
-use std::fmt::{self, Debug, Display};
+use std::fmt::{Debug, Display};
 
-pub use crate::errors::{ErrorRef, Severity};
-
-/// What `finish_err` gets besides the labels: the error value, the severity, and the
-/// function's `fields(..)`.
-pub struct Failure<'a> {
-    /// The error, as [`Describe`] found it.
-    pub error: ErrorRef<'a>,
-    /// The severity of the function (or of the error's variant).
-    pub severity: Severity,
-    /// `fields(name = expr, ..)` of the function: evaluated at entry, formatted only here.
-    pub fields: &'a [(&'static str, &'a dyn Display)],
-}
-
-impl Failure<'_> {
-    /// An error whose value is not at hand (`Call::finish` with an error outcome).
-    pub const OPAQUE: Failure<'static> = Failure {
-        error: ErrorRef::Opaque,
-        severity: Severity::Error,
-        fields: &[],
-    };
-}
-
-impl Debug for Failure<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Failure")
-            .field("error", &self.error)
-            .field("severity", &self.severity)
-            .field(
-                "fields",
-                &self.fields.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
+pub use crate::errors::Severity;
+pub use crate::errors::failure::{ErrorRef, Failure};
 
 /// Finds the strongest view of an error value: the generated code calls
 /// `(&&&&&&Describe(&out)).__errmon_error()` on a `Result`.
