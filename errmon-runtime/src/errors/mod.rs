@@ -49,7 +49,6 @@
 
 mod config;
 mod counters;
-pub(crate) mod failure;
 mod fingerprint;
 mod groups;
 mod json;
@@ -58,7 +57,6 @@ mod panic;
 mod report;
 mod ring;
 mod snapshot;
-pub(crate) mod table;
 mod tracker;
 mod users;
 mod window;
@@ -85,12 +83,11 @@ pub(crate) use report::Hex;
 
 #[cfg(feature = "endpoint")]
 pub(crate) use panic::ensure_panic_hook;
-pub(crate) use panic::unwound;
 #[cfg(feature = "exporter")]
 pub(crate) use panic::unwound_with;
 
+use crate::record::{ErrorRef, Failure};
 use crate::registry::Site;
-use failure::{ErrorRef, Failure};
 use tracker::{Event, What};
 
 /// Applies error-tracking settings for the whole process. What was recorded before stays;
@@ -115,9 +112,6 @@ pub(crate) fn dropped_totals() -> [(DropReason, u64); DropReason::ALL.len()] {
     tracker::dropped_totals()
 }
 
-// A site counts its errors by severity in the registry's slots, one per severity.
-const _: () = assert!(crate::registry::SEVERITIES == Severity::ALL.len());
-
 /// Milliseconds since the Unix epoch on error tracking's clock (an injected one in tests).
 pub(crate) fn clock_ms() -> u64 {
     tracker::now_fast()
@@ -133,8 +127,14 @@ pub(crate) fn severity_totals() -> [u64; Severity::ALL.len()] {
     tracker::severity_totals()
 }
 
+// The calls' error path and unwinding reach error tracking through this.
+inventory::submit!(crate::record::ErrorPath {
+    returned,
+    unwound: panic::unwound,
+});
+
 /// The error path of a `#[monitored]` call of `site` that ran `duration_ns`.
-pub(crate) fn returned(
+fn returned(
     site: &'static Site,
     type_name: &'static str,
     kind: &'static str,

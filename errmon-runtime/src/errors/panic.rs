@@ -23,11 +23,11 @@ use std::any::Any;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use super::failure::ErrorRef;
 use super::report::{MAX_MESSAGE, Severity};
 use super::tracker::{self, Event, PanicDetails, What};
 use crate::common::clock;
 use crate::common::thread::thread_index;
+use crate::record::ErrorRef;
 use crate::registry::Site;
 
 /// Notes kept at once; threads panicking together past it lose their note (counted as `busy`).

@@ -1,58 +1,12 @@
-//! One error as it is kept: [`Report`], its [`Severity`], and how an error value becomes a
-//! message and a source chain.
+//! One error as it is kept: [`Report`], and how an error value becomes a message and a source
+//! chain.
 
 use std::error::Error;
 use std::fmt::{self, Debug, Display, Write as _};
 use std::time::Duration;
 
-/// How bad an error is; a bounded set, so it can be a label. Returned errors are
-/// [`Severity::Error`] unless the function says otherwise; panics are [`Severity::Critical`].
-///
-/// ```
-/// use errmon_runtime::errors::Severity;
-///
-/// assert_eq!(Severity::from_name("warning"), Some(Severity::Warning));
-/// assert_eq!(Severity::default().as_str(), "error");
-/// assert!(Severity::Critical > Severity::Error);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    /// Worth knowing, not a failure of the service (an expected, handled error).
-    Info = 0,
-    /// A failure the caller recovers from (a retried dependency, a fallback taken).
-    Warning = 1,
-    /// A failed operation: the default.
-    #[default]
-    Error = 2,
-    /// The process or a request is in trouble: panics, data loss.
-    Critical = 3,
-}
-
-impl Severity {
-    /// Every severity, from the least to the most severe.
-    pub const ALL: [Severity; 4] = [Self::Info, Self::Warning, Self::Error, Self::Critical];
-
-    /// The name used in JSON and in `#[monitored(severity = "...")]`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Error => "error",
-            Self::Critical => "critical",
-        }
-    }
-
-    /// The severity called `name`, if there is one.
-    pub fn from_name(name: &str) -> Option<Severity> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
-
-impl Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::record::ErrorRef;
+pub use crate::record::Severity;
 
 /// A fingerprint as the 16 hex digits of the JSON and the logs, formatted only when written.
 #[derive(Clone, Copy, Debug)]
@@ -135,7 +89,19 @@ pub const MAX_LINK: usize = 512;
 /// Links kept of a source chain.
 pub const MAX_CHAIN: usize = 16;
 
-pub(super) struct DebugAsDisplay<'a>(pub(super) &'a dyn Debug);
+impl ErrorRef<'_> {
+    /// The message and the source chain, both capped.
+    pub(crate) fn describe(&self) -> (String, Vec<String>) {
+        match *self {
+            ErrorRef::Error(e) => (capped(e, MAX_MESSAGE), chain(e)),
+            ErrorRef::Display(d) => (capped(d, MAX_MESSAGE), Vec::new()),
+            ErrorRef::Debug(d) => (capped(&DebugAsDisplay(d), MAX_MESSAGE), Vec::new()),
+            ErrorRef::Opaque => (String::new(), Vec::new()),
+        }
+    }
+}
+
+struct DebugAsDisplay<'a>(&'a dyn Debug);
 
 impl Display for DebugAsDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -143,7 +109,7 @@ impl Display for DebugAsDisplay<'_> {
     }
 }
 
-pub(super) fn chain(e: &dyn Error) -> Vec<String> {
+fn chain(e: &dyn Error) -> Vec<String> {
     // Links are told apart by address and type (a wide pointer): an error's first field has
     // the error's own address. A type whose vtable is duplicated across codegen units can make
     // a cycle look new; the cap still ends it.
@@ -201,7 +167,6 @@ pub(crate) fn capped(v: &dyn Display, cap: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::failure::ErrorRef;
     use super::*;
 
     #[derive(Debug)]

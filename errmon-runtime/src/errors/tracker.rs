@@ -17,7 +17,6 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 use super::config::{ErrorSettings, ReportHead};
 use super::counters::{self, FnCounters, TOTALS};
-use super::failure::ErrorRef;
 use super::fingerprint::{fingerprint_of, parameterize};
 use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
 use super::report::{Report, Severity};
@@ -25,6 +24,7 @@ use super::ring::Ring;
 use super::snapshot::DropReason;
 use crate::common::time::unix_ms;
 use crate::context::{self, Context};
+use crate::record::ErrorRef;
 use crate::registry::{self, Site};
 
 /// What happened.

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::record::{Call, Outcome, Site};
+use crate::record::{Call, Callsite as Site, Outcome};
 
 /// The call of a returned future: it starts at the first poll, ends with the outcome of the
 /// value the future completes with, and is cancelled if the future is dropped before it

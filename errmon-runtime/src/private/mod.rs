@@ -39,7 +39,7 @@ pub use report::{
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
-pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
+pub use crate::record::{Body, Call, Callsite as Site, CallsiteMeta as Meta, Outcome, Timer};
 pub use crate::registry::{Kind, Registration};
 pub use crate::retry::kind::{KindOfError, ViaKind, ViaNoKind};
 pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};

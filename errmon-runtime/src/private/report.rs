@@ -35,7 +35,7 @@ use std::error::Error;
 use std::fmt::{Debug, Display};
 
 pub use crate::errors::Severity;
-pub use crate::errors::failure::{ErrorRef, Failure};
+pub use crate::record::{ErrorRef, Failure};
 
 /// Finds the strongest view of an error value: the generated code calls
 /// `(&&&&&&Describe(&out)).__errmon_error()` on a `Result`.

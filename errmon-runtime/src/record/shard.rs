@@ -23,13 +23,14 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::*};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::Severity;
+use super::error_table::ErrorTable;
 use super::grid;
 use super::shard_count;
+use super::snapshot::Snapshot;
+use super::view::Kind;
 use crate::common::once::{OnceBox, OnceSlice};
 use crate::common::thread::{NOT_NUMBERED, UNOWNED, thread_index};
-use crate::errors::Severity;
-use crate::errors::table::ErrorTable;
-use crate::registry::{Kind, Snapshot};
 
 /// Failed compare-exchanges on the shared shard, within [`CONTENTION_WINDOW_MS`], after which
 /// a site takes per-thread shards.

@@ -13,16 +13,18 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
+use super::failure::Failure;
 use super::shard::Cells;
+use super::snapshot::OutcomeLabel;
+use super::view::{Kind, Meta, Site};
 use crate::common::clock;
 use crate::common::thread::thread_index;
-use crate::private::Failure;
-use crate::registry::{self, Kind, OutcomeLabel};
 
-/// Static facts about a site, filled in by the macros in a `const` context. The public,
-/// read-only view of them is [`crate::sites::Meta`].
+/// Static facts about a site, filled in by the macros in a `const` context (as
+/// `__private::Meta`): a struct the expansion can build, where the public, read-only
+/// [`crate::sites::Meta`] is `non_exhaustive`.
 #[derive(Debug)]
-pub struct Meta {
+pub struct CallsiteMeta {
     /// The `function` label.
     pub function: &'static str,
     /// The `module` label (`module_path!()`).
@@ -37,10 +39,11 @@ pub struct Meta {
     pub labels: &'static [(&'static str, &'static str)],
 }
 
-/// A per-callsite static, declared by the code the attribute macros generate. Its read side is
-/// [`crate::sites::Site`], the only one users can reach.
+/// A per-callsite static, declared by the code the attribute macros generate (as
+/// `__private::Site`): the write side. Its read side is [`crate::sites::Site`], the only one
+/// users can reach, so only generated code records.
 #[derive(Debug)]
-pub struct Site(registry::Site);
+pub struct Callsite(Site);
 
 /// The classification of a returned value, produced by the code a macro generates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,19 +59,19 @@ pub enum Outcome {
     },
 }
 
-impl Site {
+impl Callsite {
     /// A site with nothing recorded yet; `const` so it can initialise a `static`.
-    pub const fn new(meta: Meta) -> Self {
-        Site(registry::Site::new(meta))
+    pub const fn new(meta: CallsiteMeta) -> Self {
+        Callsite(Site::new(meta))
     }
 
     /// The read-only view of this site, as [`crate::sites::all`] lists it.
-    pub fn view(&'static self) -> &'static registry::Site {
+    pub fn view(&'static self) -> &'static Site {
         &self.0
     }
 
     /// Static facts about this site.
-    pub fn meta(&self) -> &registry::Meta {
+    pub fn meta(&self) -> &Meta {
         self.0.meta()
     }
 
@@ -167,7 +170,7 @@ const POLLING: u8 = 2;
 pub struct Call {
     cells: &'static Cells,
     /// For the reports of the error path; the success path does not read it.
-    site: &'static registry::Site,
+    site: &'static Site,
     start: u64,
     place: AtomicU8,
 }
@@ -229,8 +232,23 @@ fn record_error(
 ) {
     call.cells
         .record_error(thread, type_name, kind, failure.severity);
-    crate::errors::returned(call.site, type_name, kind, call.start, ns, failure);
+    if let Some(path) = inventory::iter::<ErrorPath>.into_iter().next() {
+        (path.returned)(call.site, type_name, kind, call.start, ns, failure);
+    }
 }
+
+/// Where a call's error and unwinding go beyond the site's own counters: error tracking, a
+/// layer above, submits it when the program is linked, so the first error reaches it with or
+/// without `install()`.
+pub(crate) struct ErrorPath {
+    /// A returned error: the site, the error's type and kind, the call's start (a raw clock
+    /// reading) and duration in ns, and the value.
+    pub(crate) returned: fn(&'static Site, &'static str, &'static str, u64, u64, Failure<'_>),
+    /// A call unwound by a panic: the site, the call's start and duration.
+    pub(crate) unwound: fn(&'static Site, u64, u64),
+}
+
+inventory::collect!(ErrorPath);
 
 impl Drop for Call {
     #[cold]
@@ -242,7 +260,9 @@ impl Drop for Call {
         };
         let ns = self.record(thread_index(), outcome);
         if outcome == OutcomeLabel::Panic {
-            crate::errors::unwound(self.site, self.start, ns);
+            if let Some(path) = inventory::iter::<ErrorPath>.into_iter().next() {
+                (path.unwound)(self.site, self.start, ns);
+            }
         }
     }
 }

@@ -1,43 +1,19 @@
-//! The registry of every instrumented site, and the read-only views of them.
+//! Finding the instrumented sites, for the readers above `record`: every site, in order
+//! ([`sites`]), in no order ([`each`]), by name ([`named`]), and their errors by series.
 //!
-//! Sites register themselves on their first call, and statically at start-up through
-//! `inventory`, so functions appear (at zero) before they are first called. Each site counts
-//! its own errors (see `errors::table`); the registry only finds the sites.
+//! Sites register themselves on their first call (`record::sites`), and statically at
+//! start-up through `inventory`, so functions appear (at zero) before they are first called.
+//! Each site counts its own errors (`record::error_table`); the registry only finds the sites.
 
-mod snapshot;
-mod view;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
-use std::sync::LazyLock;
-
-use dashmap::DashMap;
-
-pub use snapshot::{OutcomeLabel, Snapshot};
-pub use view::{Kind, Meta, Site};
-
-/// Slots of a site's errors by severity: one per `errors::Severity` (checked where the
-/// severities are defined).
-pub(crate) const SEVERITIES: usize = 4;
+pub use crate::record::{Kind, Meta, OutcomeLabel, Site, Snapshot};
 
 /// Links a site into the registry at start-up, before its function is first called.
 #[derive(Debug)]
-pub struct Registration(pub &'static crate::record::Site);
+pub struct Registration(pub &'static crate::record::Callsite);
 
 inventory::collect!(Registration);
-
-#[derive(Default)]
-struct Registry {
-    sites: DashMap<usize, &'static Site>,
-}
-
-static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::default);
-
-fn addr(site: &'static Site) -> usize {
-    std::ptr::from_ref(site) as usize
-}
-
-pub(crate) fn register(site: &'static Site) {
-    REGISTRY.sites.entry(addr(site)).or_insert(site);
-}
 
 /// Every site known so far: those called at least once and those linked in at start-up.
 ///
@@ -54,18 +30,29 @@ pub(crate) fn register(site: &'static Site) {
 /// ```
 pub fn sites() -> Vec<&'static Site> {
     register_linked();
-    let mut all: Vec<&'static Site> = REGISTRY.sites.iter().map(|e| *e.value()).collect();
+    // Sorted once per set of sites, not on every scrape: sites are only ever added.
+    type Sorted = (usize, Vec<&'static Site>);
+    static SORTED: LazyLock<RwLock<Sorted>> = LazyLock::new(RwLock::default);
+    let count = crate::record::sites::count();
+    {
+        let sorted = SORTED.read().unwrap_or_else(PoisonError::into_inner);
+        if sorted.0 == count {
+            return sorted.1.clone();
+        }
+    }
+    let mut all = Vec::with_capacity(count);
+    crate::record::sites::each(|s| all.push(s));
     all.sort_by_key(|s| (s.meta().function, s.meta().module, s.meta().line));
+    let mut sorted = SORTED.write().unwrap_or_else(PoisonError::into_inner);
+    *sorted = (all.len(), all.clone());
     all
 }
 
 /// Calls `f` with every site known so far, in no particular order: what a periodic reader
 /// uses, as it needs neither a list nor an order.
-pub(crate) fn each(mut f: impl FnMut(&'static Site)) {
+pub(crate) fn each(f: impl FnMut(&'static Site)) {
     register_linked();
-    for e in REGISTRY.sites.iter() {
-        f(e.value());
-    }
+    crate::record::sites::each(f);
 }
 
 /// Registers the sites linked in at start-up, once: they never change after, and later sites
@@ -74,7 +61,7 @@ fn register_linked() {
     static DONE: std::sync::Once = std::sync::Once::new();
     DONE.call_once(|| {
         for r in inventory::iter::<Registration> {
-            register(r.0.view());
+            crate::record::sites::register(r.0.view());
         }
     });
 }
@@ -83,33 +70,25 @@ fn register_linked() {
 /// rebuilt only when sites were added since it was built.
 pub(crate) fn named(name: &str) -> Vec<&'static Site> {
     use std::collections::HashMap;
-    use std::sync::RwLock;
     type Index = (usize, HashMap<&'static str, Vec<&'static Site>>);
     static INDEX: LazyLock<RwLock<Index>> = LazyLock::new(RwLock::default);
     register_linked();
-    let count = REGISTRY.sites.len();
+    let count = crate::record::sites::count();
     {
-        let index = INDEX
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let index = INDEX.read().unwrap_or_else(PoisonError::into_inner);
         if index.0 == count {
             return index.1.get(name).cloned().unwrap_or_default();
         }
     }
     let mut by_name: HashMap<&'static str, Vec<&'static Site>> = HashMap::new();
-    for e in REGISTRY.sites.iter() {
-        by_name
-            .entry(e.value().meta().function)
-            .or_default()
-            .push(e.value());
-    }
+    crate::record::sites::each(|site| {
+        by_name.entry(site.meta().function).or_default().push(site);
+    });
     for sites in by_name.values_mut() {
         sites.sort_by_key(|s| (s.meta().module, s.meta().line));
     }
     let found = by_name.get(name).cloned().unwrap_or_default();
-    *INDEX
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = (count, by_name);
+    *INDEX.write().unwrap_or_else(PoisonError::into_inner) = (count, by_name);
     found
 }
 
@@ -125,6 +104,37 @@ pub struct ErrorSeries {
     pub error_kind: &'static str,
     /// How many were returned.
     pub count: u64,
+}
+
+impl Site {
+    /// The errors this site returned so far, by type and kind; empty (and allocation-free) when
+    /// there were none.
+    ///
+    /// ```
+    /// #[errmon_runtime::monitored]
+    /// fn open() -> std::io::Result<()> {
+    ///     Err(std::io::ErrorKind::NotFound.into())
+    /// }
+    ///
+    /// let _ = open();
+    /// let site = errmon_runtime::sites::all()
+    ///     .into_iter()
+    ///     .find(|s| s.meta().function == "open" && s.meta().module == module_path!())
+    ///     .unwrap();
+    /// let e = &site.errors()[0];
+    /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("Error", "not_found", 1));
+    /// ```
+    pub fn errors(&'static self) -> Vec<ErrorSeries> {
+        self.error_series()
+            .into_iter()
+            .map(|(type_name, kind, count)| ErrorSeries {
+                site: self,
+                error_type: short_type_name(type_name),
+                error_kind: kind,
+                count,
+            })
+            .collect()
+    }
 }
 
 /// Every error series so far, in site order.

@@ -41,7 +41,7 @@ pub use kind::KindOf;
 pub use show::Show;
 
 use crate::common::clock;
-use crate::record::Site;
+use crate::record::Callsite as Site;
 
 /// A retry policy: how many attempts, how long to wait between them, and for how long at most.
 /// `const`-constructible, so it can live in a `static`.

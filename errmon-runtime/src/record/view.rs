@@ -2,11 +2,9 @@
 //! it recorded ([`Site::snapshot`]). Users reach sites only through this view; the write side
 //! is the macros' (`__private::Site`).
 
-use crate::record::Meta as ConstMeta;
-use crate::record::shard::{Cells, LazyCells};
-
+use super::CallsiteMeta as ConstMeta;
+use super::shard::{Cells, LazyCells};
 use super::snapshot::Snapshot;
-use super::{ErrorSeries, short_type_name};
 
 /// What an attribute records at a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -128,40 +126,8 @@ impl Site {
     /// [`Site::snapshot`] without allocating, for periodic readers: calls, the four outcomes,
     /// retries and exhausted retries, the durations added into `slots`, and the site's
     /// [`activity`](Self::activity) as of the same read; `None` before the first call.
-    pub(crate) fn totals(
-        &self,
-        slots: &mut [u64; crate::record::grid::SLOTS],
-    ) -> Option<([u64; 7], u64)> {
+    pub(crate) fn totals(&self, slots: &mut [u64; super::grid::SLOTS]) -> Option<([u64; 7], u64)> {
         self.cells.get().map(|c| c.totals(slots))
-    }
-
-    /// The errors this site returned so far, by type and kind; empty (and allocation-free) when
-    /// there were none.
-    ///
-    /// ```
-    /// #[errmon_runtime::monitored]
-    /// fn open() -> std::io::Result<()> {
-    ///     Err(std::io::ErrorKind::NotFound.into())
-    /// }
-    ///
-    /// let _ = open();
-    /// let site = errmon_runtime::sites::all()
-    ///     .into_iter()
-    ///     .find(|s| s.meta().function == "open" && s.meta().module == module_path!())
-    ///     .unwrap();
-    /// let e = &site.errors()[0];
-    /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("Error", "not_found", 1));
-    /// ```
-    pub fn errors(&'static self) -> Vec<ErrorSeries> {
-        self.error_series()
-            .into_iter()
-            .map(|(type_name, kind, count)| ErrorSeries {
-                site: self,
-                error_type: short_type_name(type_name),
-                error_kind: kind,
-                count,
-            })
-            .collect()
     }
 
     /// A number that changes whenever the site records anything (a sum of its counters and
@@ -171,10 +137,10 @@ impl Site {
     }
 
     /// Errors returned so far by severity, indexed as `Severity::ALL`.
-    pub(crate) fn error_severities(&self) -> [u64; super::SEVERITIES] {
+    pub(crate) fn error_severities(&self) -> [u64; super::Severity::ALL.len()] {
         self.cells
             .get()
-            .map_or([0; super::SEVERITIES], Cells::error_severities)
+            .map_or([0; super::Severity::ALL.len()], Cells::error_severities)
     }
 
     /// Errors returned so far: (full type name, kind, count) per series.
@@ -198,6 +164,7 @@ impl Site {
     #[cold]
     #[inline(never)]
     fn first_call(&'static self) -> &'static Cells {
-        self.cells.init(self.meta.kind, || super::register(self))
+        self.cells
+            .init(self.meta.kind, || super::sites::register(self))
     }
 }

@@ -13,7 +13,7 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering::*};
 
-use super::report::Severity;
+use super::Severity;
 use crate::common::once::OnceSlice;
 
 /// Error series (distinct type and kind pairs) a site may create before new ones fold into

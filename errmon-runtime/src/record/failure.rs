@@ -1,12 +1,11 @@
 //! What the error path of generated code hands over: the error value by the strongest trait
-//! its type implements, its severity and the function's fields. Public only through
-//! `__private`.
+//! its type implements, its severity and the function's fields (error tracking describes
+//! it). Public only through `__private`.
 
 use std::error::Error;
 use std::fmt::{self, Debug, Display};
 
 use super::Severity;
-use super::report::{DebugAsDisplay, MAX_MESSAGE, capped, chain};
 
 /// The error value handed over on the error path, by the strongest trait its type implements:
 /// `Error` (with its `source()` chain), `Display`, `Debug`, or nothing at all.
@@ -34,22 +33,10 @@ impl Debug for ErrorRef<'_> {
     }
 }
 
-impl ErrorRef<'_> {
-    /// The message and the source chain, both capped.
-    pub(crate) fn describe(&self) -> (String, Vec<String>) {
-        match *self {
-            ErrorRef::Error(e) => (capped(e, MAX_MESSAGE), chain(e)),
-            ErrorRef::Display(d) => (capped(d, MAX_MESSAGE), Vec::new()),
-            ErrorRef::Debug(d) => (capped(&DebugAsDisplay(d), MAX_MESSAGE), Vec::new()),
-            ErrorRef::Opaque => (String::new(), Vec::new()),
-        }
-    }
-}
-
 /// What `finish_err` gets besides the labels: the error value, the severity, and the
 /// function's `fields(..)`.
 pub struct Failure<'a> {
-    /// The error, as [`Describe`] found it.
+    /// The error, as `__private::Describe` found it.
     pub error: ErrorRef<'a>,
     /// The severity of the function (or of the error's variant).
     pub severity: Severity,
