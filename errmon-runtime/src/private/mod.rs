@@ -41,8 +41,8 @@ pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Callsite as Site, CallsiteMeta as Meta, Outcome, Timer};
 pub use crate::registry::{Kind, Registration};
-pub use crate::retry::kind::{KindOfError, ViaKind, ViaNoKind};
-pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
+pub use crate::retry::kind::{KindOf, KindOfError, ViaKind, ViaNoKind};
+pub use crate::retry::show::{Show, ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 
 /// The traits that classify a `#[monitored]` call's value, for a glob import: unlike a list
 /// of traits, of which only one applies, a glob of which one is used is not `unused_imports`,

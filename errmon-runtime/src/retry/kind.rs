@@ -15,7 +15,7 @@ use crate::errors::kind::UNKNOWN as UNKNOWN_KIND;
 /// Finds the kind of an error: the `error_kind` of an exhausted retry's report.
 ///
 /// ```
-/// use errmon_runtime::retry::KindOf;
+/// use errmon_runtime::__private::KindOf;
 ///
 /// let kind: KindOf<std::io::Error> = |e| errmon_runtime::ErrorKind::error_kind(e);
 /// assert_eq!(kind(&std::io::Error::from(std::io::ErrorKind::TimedOut)), "timed_out");
