@@ -54,16 +54,8 @@ fn parse_window(v: &str) -> Option<Duration> {
 
 fn parse(query: &str) -> Result<Query, String> {
     let mut q = Query::default();
-    let mut seen: Vec<String> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = crate::errors::percent_decode(raw_key).unwrap_or_else(|| raw_key.to_owned());
-        let value = crate::errors::percent_decode(raw_value)
-            .ok_or_else(|| format!("`{key}`: `{raw_value}` is not valid percent-encoded UTF-8"))?;
-        if seen.contains(&key) {
-            return Err(format!("`{key}` is given twice"));
-        }
-        seen.push(key.clone());
+    for pair in crate::common::query::pairs(query) {
+        let (key, value) = pair.map_err(|bad| bad.message)?;
         let named = |what: &str| {
             if value.is_empty() {
                 Err(format!("`{key}` is empty: name a {what}"))

@@ -38,7 +38,7 @@ impl fmt::Display for QueryError {
 /// The message names the parameter and what it accepts; there is no underlying cause.
 impl std::error::Error for QueryError {}
 
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
+fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
