@@ -47,7 +47,6 @@
 //! assert_eq!(snap.by_function.iter().find(|f| f.function == "load_order").unwrap().errors, 2);
 //! ```
 
-mod config;
 mod counters;
 mod fingerprint;
 mod groups;
@@ -56,6 +55,7 @@ pub(crate) mod kind;
 mod panic;
 mod report;
 mod ring;
+mod settings;
 mod snapshot;
 mod tracker;
 mod users;
@@ -63,13 +63,13 @@ mod window;
 
 use std::fmt::Display;
 
-pub use config::{
-    DEFAULT_MAX_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_RING_SIZE, DEFAULT_SAMPLE_ABOVE, ErrorSettings,
-    ReportHead, SettingsError,
-};
 pub use json::{QueryError, errors_json};
 pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
+pub use settings::{
+    DEFAULT_MAX_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_RING_SIZE, DEFAULT_SAMPLE_ABOVE, ErrorSettings,
+    ReportHead, SettingsError,
+};
 pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
     Rate, Totals, errors_with,

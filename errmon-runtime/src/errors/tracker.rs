@@ -15,12 +15,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
-use super::config::{ErrorSettings, ReportHead};
 use super::counters::{self, FnCounters, TOTALS};
 use super::fingerprint::{fingerprint_of, parameterize};
 use super::groups::{Groups, IdentityMap, Key, OTHER_FINGERPRINT};
 use super::report::{Report, Severity};
 use super::ring::Ring;
+use super::settings::{ErrorSettings, ReportHead};
 use super::snapshot::DropReason;
 use crate::common::time::unix_ms;
 use crate::context::{self, Context};
@@ -109,8 +109,8 @@ static STATE: LazyLock<Mutex<State>> = LazyLock::new(|| {
 
 /// The settings the counting half reads, as atomics: no lock before a report is known to be
 /// kept.
-static RATE_LIMIT: AtomicU32 = AtomicU32::new(super::config::DEFAULT_RATE_LIMIT);
-static SAMPLE_ABOVE: AtomicU32 = AtomicU32::new(super::config::DEFAULT_SAMPLE_ABOVE);
+static RATE_LIMIT: AtomicU32 = AtomicU32::new(super::settings::DEFAULT_RATE_LIMIT);
+static SAMPLE_ABOVE: AtomicU32 = AtomicU32::new(super::settings::DEFAULT_SAMPLE_ABOVE);
 /// Whether the settings' clock is not `SystemTime::now` (tests), so it must be read from them.
 static CUSTOM_CLOCK: AtomicBool = AtomicBool::new(false);
 

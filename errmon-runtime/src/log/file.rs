@@ -7,8 +7,8 @@ use std::io::Write;
 use rolling_file::{BasicRollingFileAppender, RollingConditionBasic};
 use tracing_subscriber::EnvFilter;
 
-use super::config::{LogSettings, Output};
 use super::json::JsonLayer;
+use super::settings::{LogSettings, Output};
 use super::writer::{self, LogGuard, Queue};
 
 /// Why errmon's log output could not be started: the file or its directory cannot be

@@ -7,8 +7,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
 
-use super::config::Profile;
 use super::event::{escaped, escaped_inner};
+use super::settings::Profile;
 use super::writer::Queue;
 use crate::context;
 

@@ -44,7 +44,6 @@
 //! drop(guard);
 //! ```
 
-mod config;
 mod event;
 #[cfg(feature = "logs")]
 mod file;
@@ -52,14 +51,15 @@ mod file;
 mod json;
 #[cfg(feature = "logs")]
 mod own;
+mod settings;
 mod writer;
 
-pub use config::{
-    DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_QUEUE, LogConfigError, LogSettings, Output, Profile,
-};
 pub use event::TARGET;
 #[cfg(feature = "logs")]
 pub use json::JsonLayer;
+pub use settings::{
+    DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_QUEUE, LogConfigError, LogSettings, Output, Profile,
+};
 pub use writer::{LogGuard, lines_dropped, write_failures};
 
 #[cfg(feature = "logs")]

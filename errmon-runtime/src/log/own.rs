@@ -11,8 +11,8 @@ use std::time::Duration;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_subscriber::layer::SubscriberExt;
 
-use super::config::{LogConfigError, LogSettings, Output};
 use super::file::LogStartError;
+use super::settings::{LogConfigError, LogSettings, Output};
 use super::writer::{LogGuard, Queue};
 
 /// errmon's own subscriber and what its guards flush.
