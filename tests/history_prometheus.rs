@@ -6,7 +6,7 @@
 //! Needs Debian's `prometheus` package (skipped with a notice without it, failing instead
 //! with `ERRMON_REQUIRE_PROMETHEUS=1`). Takes about 80 s: a minute of samples on both sides.
 
-mod support;
+use errmon_test_support as support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};

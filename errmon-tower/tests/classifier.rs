@@ -4,9 +4,7 @@
 //!
 //! A test binary of its own, so its series are the only ones.
 
-#[path = "../../tests/support/mod.rs"]
-#[allow(unreachable_pub)]
-mod support;
+use errmon_test_support as support;
 
 mod server;
 

@@ -6,9 +6,7 @@
 //! file run at once.
 
 // Shared with the root package's tests, which do not use the workspace's lint set.
-#[path = "../../tests/support/mod.rs"]
-#[allow(unreachable_pub)]
-mod support;
+use errmon_test_support as support;
 
 mod server;
 

@@ -3,9 +3,7 @@
 //!
 //! A test binary of its own: it sets the global subscriber.
 
-#[path = "../../tests/support/mod.rs"]
-#[allow(unreachable_pub)]
-mod support;
+use errmon_test_support as support;
 
 mod server;
 

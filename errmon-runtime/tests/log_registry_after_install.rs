@@ -2,10 +2,11 @@
 //! panics and the application's layers receive errmon's events. (One process: a global
 //! subscriber is set once.)
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
 
-use logs::{ALL, Lines, errmon_events, outcomes};
+use logs::{ALL, Lines, outcomes};
+
+errmon_test_support::errmon_events!();
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 

@@ -2,7 +2,7 @@
 //! from `Config::facade_buckets`, the duration buckets for names ending in `_seconds`, and a
 //! general-purpose default for the others, so an amount in cents does not land in `+Inf`.
 
-mod support;
+use errmon_test_support as support;
 
 use errmon_runtime::{Config, DEFAULT_FACADE_BUCKETS, MetricMatch};
 use support::{assert_line, scrape};

@@ -2,7 +2,7 @@
 //!
 //! errmon can be installed once at a time per process, so every test here holds `LOCK`.
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::ErrorKind as IoErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -4,7 +4,7 @@
 //!
 //! One test, one process: nothing else may count a drop before the scrape.
 
-mod support;
+use errmon_test_support as support;
 
 use errmon_runtime::{Config, ErrorKind, monitored, retry};
 use support::{assert_line, promtool_check, scrape, tool};

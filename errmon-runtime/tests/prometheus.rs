@@ -6,7 +6,7 @@
 //! `ERRMON_REQUIRE_PROMETHEUS=1` (as in CI), where they fail. Everything listens
 //! on loopback, on ports picked for the test, never on Prometheus's default 9090.
 
-mod support;
+use errmon_test_support as support;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;

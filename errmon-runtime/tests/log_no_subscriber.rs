@@ -2,8 +2,9 @@
 //! at the level `ERRMON_LOG_FORMAT` and `ERRMON_LOG_LEVEL` ask for, and no dispatcher is set.
 //! The test runs itself again as a child process whose standard error it reads.
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
+
+errmon_test_support::errmon_events!();
 
 use std::process::Command;
 
@@ -55,7 +56,7 @@ fn child() {
     logs::quiet_panics();
     let guard = errmon_runtime::install().unwrap();
     errmon_runtime::context::Context::from_request_id(Some("req-stderr"))
-        .scope(|| logs::errmon_events(1));
+        .scope(|| errmon_events(1));
     assert!(!tracing::dispatcher::has_been_set());
     // Dropping the guard flushes errmon's lines.
     drop(guard);

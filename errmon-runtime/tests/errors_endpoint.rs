@@ -1,6 +1,6 @@
 //! `GET /errors` over HTTP: what an operator's `curl` sees after a few failures.
 
-mod support;
+use errmon_test_support as support;
 
 use errmon_runtime::{Config, ErrorKind, monitored};
 use support::get;

@@ -5,7 +5,7 @@
 //! not turn another test's expected status into a `503`. Every client has a timeout
 //! ([`support::CLIENT_TIMEOUT`]), so a stuck server fails a test instead of hanging it.
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;

@@ -2,10 +2,11 @@
 //! succeeds and receives errmon's events; `log::init()` after it is an error, not a panic, and
 //! changes nothing. (One process: a global subscriber is set once.)
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
 
-use logs::{ALL, Lines, errmon_events, outcomes};
+use logs::{ALL, Lines, outcomes};
+
+errmon_test_support::errmon_events!();
 
 #[test]
 fn set_global_default_after_install_receives_errmons_events() {

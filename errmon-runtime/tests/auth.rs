@@ -1,7 +1,7 @@
 //! The optional bearer token: without it, or with a wrong one, every route answers 401 with a
 //! `WWW-Authenticate` challenge; with it, scrapes work as usual.
 
-mod support;
+use errmon_test_support as support;
 
 use errmon_runtime::{Config, count_calls};
 use support::{assert_line, send_raw};

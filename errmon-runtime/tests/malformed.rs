@@ -5,7 +5,7 @@
 //! Each case is one connection that sends its bytes and reads one answer, with a client
 //! timeout well under the test's patience, so a case that hangs fails by name.
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -2,11 +2,12 @@
 //! subscriber receives errmon's events, and errmon's own output writes none of them. (One
 //! process: a global subscriber is set once.)
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
 
 use errmon_runtime::log::{LogSettings, Output};
-use logs::{ALL, Lines, errmon_events, outcomes};
+use logs::{ALL, Lines, outcomes};
+
+errmon_test_support::errmon_events!();
 
 #[test]
 fn a_subscriber_set_before_install_receives_errmons_events() {

@@ -2,7 +2,7 @@
 //! installs errmon's recorder without a server, and its renderer serves what the embedded
 //! endpoint would, the application's own `metrics` facade metrics included.
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};

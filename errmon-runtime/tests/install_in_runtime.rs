@@ -2,7 +2,7 @@
 //! errmon's runtime and thread, not the application's, so it serves even while the
 //! application's only worker thread is blocked, and dropping the guard there returns.
 
-mod support;
+use errmon_test_support as support;
 
 use std::time::{Duration, Instant};
 

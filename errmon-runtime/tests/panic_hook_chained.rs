@@ -4,7 +4,7 @@
 //!
 //! The panic hook is the process's: this file is its own process, with one test.
 
-mod support;
+use errmon_test_support as support;
 
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 

@@ -1,6 +1,5 @@
 //! What the tests of errmon's events and the application's subscriber share: a writer the test
 //! reads back, and functions whose calls emit each kind of errmon event about one order.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -88,30 +87,37 @@ impl std::fmt::Display for Declined {
 
 impl std::error::Error for Declined {}
 
-#[errmon_runtime::monitored]
-pub fn charge(order: u64) -> Result<(), Declined> {
-    Err(Declined(order))
+/// Defines, in the calling test crate, `errmon_events(order)`: an error report, a retry, an
+/// exhausted retry and a panic, each about `order`, from instrumented functions of the test's
+/// own (a panic is reported by errmon's panic hook, which `install()` sets). A macro, so only
+/// the tests that want these sites have them: a test binary's scrape lists every site linked in.
+#[macro_export]
+macro_rules! errmon_events {
+    () => {
+        #[::errmon_runtime::monitored]
+        fn charge(order: u64) -> Result<(), $crate::logs::Declined> {
+            Err($crate::logs::Declined(order))
+        }
+
+        #[::errmon_runtime::retry(attempts = 2, backoff = constant(delay = "1ms"), max_elapsed = "10s")]
+        fn reserve(order: u64) -> Result<(), $crate::logs::Declined> {
+            Err($crate::logs::Declined(order))
+        }
+
+        #[::errmon_runtime::monitored]
+        fn render(order: u64) -> String {
+            panic!("receipt template overflow for order {order}")
+        }
+
+        fn errmon_events(order: u64) {
+            assert!(charge(order).is_err());
+            assert!(reserve(order).is_err());
+            assert!(std::panic::catch_unwind(|| render(order)).is_err());
+        }
+    };
 }
 
-#[errmon_runtime::retry(attempts = 2, backoff = constant(delay = "1ms"), max_elapsed = "10s")]
-pub fn reserve(order: u64) -> Result<(), Declined> {
-    Err(Declined(order))
-}
-
-#[errmon_runtime::monitored]
-pub fn render(order: u64) -> String {
-    panic!("receipt template overflow for order {order}")
-}
-
-/// An error report, a retry, an exhausted retry and a panic, each about `order`. A panic is
-/// reported by errmon's panic hook, which `install()` sets.
-pub fn errmon_events(order: u64) {
-    assert!(charge(order).is_err());
-    assert!(reserve(order).is_err());
-    assert!(std::panic::catch_unwind(|| render(order)).is_err());
-}
-
-/// Quiets the panics of [`render`]; set before `install()`, whose hook calls it.
+/// Quiets the panics of `errmon_events!`; set before `install()`, whose hook calls it.
 pub fn quiet_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }

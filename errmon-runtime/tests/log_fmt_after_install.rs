@@ -3,12 +3,13 @@
 //! none, a scoped subscriber inside its scope, the application's once it is set, and never two
 //! of them. (One process: a global subscriber is set once.)
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
 
 use errmon_runtime::Config;
 use errmon_runtime::log::{LogSettings, Output};
-use logs::{ALL, Lines, errmon_events, outcomes};
+use logs::{ALL, Lines, outcomes};
+
+errmon_test_support::errmon_events!();
 
 #[test]
 fn fmt_init_after_install_receives_errmons_events() {

@@ -5,7 +5,7 @@
 //! calls made before installing are served. Each test reads its own functions' series, so the
 //! tests can run in any order and in parallel against the one endpoint.
 
-mod support;
+use errmon_test_support as support;
 
 use std::future::Future;
 use std::net::SocketAddr;

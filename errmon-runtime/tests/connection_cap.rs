@@ -1,7 +1,7 @@
 //! Past the cap of 512 connections, a new connection gets `503` at once, and the endpoint
 //! serves again as soon as connections close.
 
-mod support;
+use errmon_test_support as support;
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

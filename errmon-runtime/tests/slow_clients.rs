@@ -4,7 +4,7 @@
 //! within the documented bound. (The p99 of those scrapes is measured by
 //! `cargo bench --bench slow_clients`, not asserted here.)
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -3,7 +3,7 @@
 //! not installed, unless `ERRMON_REQUIRE_PROMETHEUS=1` (as in CI, whose `.ci/run` installs
 //! it), where a missing `wrk` fails the test. The figures are printed with the result.
 
-mod support;
+use errmon_test_support as support;
 
 use std::io::Write as _;
 use std::process::Command;
@@ -17,7 +17,7 @@ enum LoadError {
 
 #[monitored]
 fn handle(n: u32) -> Result<u32, LoadError> {
-    if n.is_multiple_of(7) {
+    if n % 7 == 0 {
         Err(LoadError::Refused)
     } else {
         Ok(n)

@@ -2,8 +2,9 @@
 //! `install()` keeps that output rather than starting the one of its own settings. (One
 //! process: a global subscriber is set once.)
 
-#[path = "support/logs.rs"]
-mod logs;
+use errmon_test_support::logs;
+
+errmon_test_support::errmon_events!();
 
 use errmon_runtime::log::{LogSettings, Output};
 
@@ -25,7 +26,7 @@ fn install_keeps_the_output_log_init_set() {
         .install()
         .unwrap();
     errmon_runtime::context::Context::from_request_id(Some("req-first")).scope(|| {
-        logs::errmon_events(1);
+        errmon_events(1);
         tracing::info!(order = 1, "from the application");
     });
     // The install guard flushes the lines too.

@@ -1,8 +1,10 @@
-//! Helpers shared by the integration tests: a minimal HTTP/1.1 client over `TcpStream` and
-//! lookups in Prometheus text. Each test file uses a different subset of them.
-#![allow(dead_code)]
+//! Helpers shared by errmon's integration tests (`publish = false`): a minimal HTTP/1.1 client
+//! over `TcpStream`, lookups in Prometheus text, a real Prometheus ([`prometheus`]), a
+//! subscriber that keeps every event ([`events`]) and what the log tests share ([`logs`]).
+#![allow(missing_docs, clippy::missing_panics_doc)]
 
 pub mod events;
+pub mod logs;
 pub mod prometheus;
 
 use std::io::{self, Read, Write};

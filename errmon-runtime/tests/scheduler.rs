@@ -1,7 +1,7 @@
 //! errmon's background work on `/metrics`: each job's runs, and its failures by kind at zero
 //! from the start, promtool-clean.
 
-mod support;
+use errmon_test_support as support;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 //! histogram observations are taken), so tests take turns (`LOCK`), each publishes right before
 //! it takes a snapshot, and each reads only the series of its own functions.
 
-mod support;
+use errmon_test_support as support;
 
 use std::collections::HashMap;
 use std::future::Future;

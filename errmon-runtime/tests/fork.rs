@@ -8,7 +8,7 @@
 
 #![cfg(unix)]
 
-mod support;
+use errmon_test_support as support;
 
 use std::time::{Duration, Instant};
 

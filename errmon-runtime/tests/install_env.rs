@@ -3,7 +3,7 @@
 //! The environment is process-global and changing it is `unsafe`, so this file holds a single
 //! test: no other thread of this process touches the environment while it runs.
 
-mod support;
+use errmon_test_support as support;
 
 use errmon_runtime::{Config, InstallError, count_calls, timed};
 use support::{assert_line, assert_no_sample_containing, scrape};

@@ -12,7 +12,7 @@ const TABLE: &str = "| route | needs the bearer token (when one is set) | serves
 
 /// The rows of the README's table of routes: each path and whether it needs the token.
 fn readme_routes() -> Vec<(String, bool)> {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let mut lines = readme.lines().skip_while(|l| l.trim() != TABLE);
     assert!(lines.next().is_some(), "README: no table starting {TABLE}");
     assert!(
