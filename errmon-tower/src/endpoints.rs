@@ -7,8 +7,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
 use errmon_runtime::endpoint::{Endpoint, Request as Model, Response as Answer};
-use http::header::{self, HeaderName, HeaderValue};
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use http_body_util::Full;
 use tower_service::Service;
 
@@ -56,7 +55,7 @@ impl<B> Service<Request<B>> for Endpoints {
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let model = to_model(&req);
+        let model = Model::from_http(&req);
         if let Some(answer) = self.endpoint.answer_inline(&model) {
             return EndpointFuture(Pending::Ready(Some(answer)));
         }
@@ -93,57 +92,16 @@ impl Future for EndpointFuture {
             },
             Pending::Ready(answer) => answer.take(),
         };
-        Poll::Ready(Ok(match answer {
-            Some(answer) => to_http(answer),
-            // As the embedded server answers then.
-            None => {
-                let mut r = Response::new(Full::new(Bytes::from_static(b"internal error\n")));
-                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                );
-                r
-            }
-        }))
+        Poll::Ready(Ok(answer
+            .unwrap_or_else(Answer::internal_error)
+            .into_http()))
     }
-}
-
-fn to_model<B>(req: &Request<B>) -> Model {
-    let uri = req.uri();
-    let mut model = Model::new(req.method().as_str(), uri.path(), uri.query());
-    for name in [header::AUTHORIZATION, header::ACCEPT_ENCODING, header::HOST] {
-        if let Some(v) = req.headers().get(&name) {
-            model = model.header(name.as_str(), v.as_bytes());
-        }
-    }
-    model
-}
-
-fn to_http(answer: Answer) -> Response<Full<Bytes>> {
-    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let length = answer.content_length();
-    let mut headers = http::HeaderMap::new();
-    for (name, value) in answer.headers() {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    if let Some(n) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-    }
-    let mut response = Response::new(Full::new(answer.into_body()));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header;
 
     /// Outside a tokio runtime the answer is made at once, on the calling thread.
     #[test]

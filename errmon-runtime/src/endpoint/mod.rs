@@ -35,6 +35,7 @@
 mod auth;
 mod errors;
 mod history;
+mod http_types;
 mod metrics;
 mod request;
 mod response;

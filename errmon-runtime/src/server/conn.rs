@@ -4,10 +4,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -15,7 +12,7 @@ use tokio::net::TcpStream;
 
 use super::io::DeadlineIo;
 use super::limits::{HEAD_DEADLINE, MAX_HEAD_BYTES, MAX_HEADERS, RESPONSE_DEADLINE, SEND_BUFFER};
-use crate::endpoint::{self, Method, Routes, State};
+use crate::endpoint::{self, Routes, State};
 
 /// Serves `stream` until the client closes it, a deadline passes, or the task is dropped.
 pub(super) async fn serve(stream: TcpStream, routes: Arc<Routes>, state: Arc<State>) {
@@ -27,19 +24,19 @@ pub(super) async fn serve(stream: TcpStream, routes: Arc<Routes>, state: Arc<Sta
     let service = service_fn(move |req: hyper::Request<Incoming>| {
         let (routes, state) = (Arc::clone(&routes), Arc::clone(&state));
         async move {
-            let model = to_model(&req);
+            let model = endpoint::Request::from_http(&req);
             drop(req);
             // Cheap answers (`/errors`, `/`, refusals) are made here, in the connection's
             // task, so they never wait behind a rendering.
             if let Some(r) = routes.answer_inline(&model, &state) {
-                return Ok::<_, Infallible>(to_hyper(r));
+                return Ok::<_, Infallible>(r.into_http());
             }
             // Rendering a large registry takes milliseconds: on the runtime's blocking pool,
             // so the server thread keeps accepting and answering meanwhile.
             let answer = tokio::task::spawn_blocking(move || routes.answer(&model, &state)).await;
             Ok(match answer {
-                Ok(r) => to_hyper(r),
-                Err(_) => to_hyper(endpoint::Response::text(500, "internal error\n")),
+                Ok(r) => r.into_http(),
+                Err(_) => endpoint::Response::internal_error().into_http(),
             })
         }
     });
@@ -51,42 +48,4 @@ pub(super) async fn serve(stream: TcpStream, routes: Arc<Routes>, state: Arc<Sta
         .keep_alive(true)
         .serve_connection(io, service)
         .await;
-}
-
-fn to_model(req: &hyper::Request<Incoming>) -> endpoint::Request {
-    let header = |name: HeaderName| req.headers().get(name).map(|v| v.as_bytes().to_vec());
-    // For an absolute-form target (`GET http://host/metrics`) the URI's path is `/metrics`,
-    // as for an origin-form one.
-    let uri = req.uri();
-    endpoint::Request {
-        method: Method::parse(req.method().as_str()),
-        path: uri.path().to_owned(),
-        query: uri.query().map(str::to_owned),
-        authorization: header(header::AUTHORIZATION),
-        accept_encoding: header(header::ACCEPT_ENCODING),
-        host: header(header::HOST)
-            .or_else(|| uri.authority().map(|a| a.as_str().as_bytes().to_vec())),
-        received: std::time::Instant::now(),
-    }
-}
-
-fn to_hyper(r: endpoint::Response) -> hyper::Response<Full<Bytes>> {
-    let length = r.content_length;
-    let mut out = hyper::Response::new(Full::new(r.body));
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = out.headers_mut();
-    for (name, value) in r.headers {
-        // Checked, not `from_static`, which panics on a name that is not lowercase.
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    if let Some(n) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-    }
-    out
 }
