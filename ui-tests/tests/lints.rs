@@ -7,6 +7,8 @@
 mod async_fn;
 #[path = "../pass/async_trait.rs"]
 mod async_trait;
+#[path = "../pass/async_trait_unused_references.rs"]
+mod async_trait_unused_references;
 #[path = "../pass/borrows.rs"]
 mod borrows;
 #[path = "../pass/derive_error_kind.rs"]
@@ -66,6 +68,7 @@ mod user_core;
 const INCLUDED: &[&str] = &[
     "async_fn",
     "async_trait",
+    "async_trait_unused_references",
     "borrows",
     "derive_error_kind",
     "destructured",
@@ -103,6 +106,11 @@ fn async_fn_behaves() {
 #[test]
 fn async_trait_behaves() {
     async_trait::main();
+}
+
+#[test]
+fn async_trait_unused_references_behaves() {
+    async_trait_unused_references::main();
 }
 
 #[test]
