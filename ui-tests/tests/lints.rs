@@ -11,6 +11,8 @@ mod async_trait;
 mod async_trait_unused_references;
 #[path = "../pass/borrows.rs"]
 mod borrows;
+#[path = "../pass/canonical_impls.rs"]
+mod canonical_impls;
 #[path = "../pass/derive_error_kind.rs"]
 mod derive_error_kind;
 #[path = "../pass/destructured.rs"]
@@ -63,6 +65,8 @@ mod trait_impl;
 mod unsafe_fn;
 #[path = "../pass/user_core.rs"]
 mod user_core;
+#[path = "../pass/user_lints.rs"]
+mod user_lints;
 
 /// The modules above, by file name.
 const INCLUDED: &[&str] = &[
@@ -70,6 +74,7 @@ const INCLUDED: &[&str] = &[
     "async_trait",
     "async_trait_unused_references",
     "borrows",
+    "canonical_impls",
     "derive_error_kind",
     "destructured",
     "drop_order",
@@ -96,6 +101,7 @@ const INCLUDED: &[&str] = &[
     "trait_impl",
     "unsafe_fn",
     "user_core",
+    "user_lints",
 ];
 
 #[test]
@@ -116,6 +122,11 @@ fn async_trait_unused_references_behaves() {
 #[test]
 fn borrows_behaves() {
     borrows::main();
+}
+
+#[test]
+fn canonical_impls_behaves() {
+    canonical_impls::main();
 }
 
 #[test]
@@ -246,6 +257,11 @@ fn unsafe_fn_behaves() {
 #[test]
 fn user_core_behaves() {
     user_core::main();
+}
+
+#[test]
+fn user_lints_behaves() {
+    user_lints::main();
 }
 
 #[test]
