@@ -4,7 +4,7 @@
 
 use futures::executor::block_on;
 
-use errmon_runtime::{count_calls, monitored, retry, timed};
+use errmon_runtime::{count_calls, monitor, monitored, retry, timed};
 
 #[derive(Debug, PartialEq)]
 pub struct Error;
@@ -74,6 +74,25 @@ fn partial(first: u8, _: u8, _second: u8) -> u8 {
     first
 }
 
+/// `monitor!` blocks that always leave: what records them after the block is still reachable.
+fn blocks(x: u8) -> Result<u8, Error> {
+    if x == 0 {
+        monitor!("forbid_block_returns", {
+            return Err(Error);
+        });
+    }
+    let y = monitor!("forbid_block_value", {
+        if x == 1 {
+            return Ok(1);
+        }
+        Ok::<_, Error>(x)
+    })?;
+    if y == 2 {
+        monitor!("forbid_block_panics", { panic!("two") });
+    }
+    Ok(y)
+}
+
 thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -130,6 +149,10 @@ pub fn main() {
     assert_eq!(prologue(3), 3);
     assert_eq!(retried(4), Ok(4));
     assert_eq!(retried_inline(5), Ok(5));
+    assert_eq!(blocks(0), Err(Error));
+    assert_eq!(blocks(1), Ok(1));
+    assert_eq!(blocks(3), Ok(3));
+    assert!(quietly(|| blocks(2)));
     assert!(quietly(diverges));
     assert!(quietly(|| never()));
 }

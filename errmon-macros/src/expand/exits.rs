@@ -183,7 +183,7 @@ fn unambiguous_break_value(value: Expr) -> Expr {
 /// Whether macro input contains a `return`, or a `?` that follows an expression and so may be
 /// the operator: tracing's `?` sigil (`info!(?a)`, `error!(err = ?e, "..")`) follows a `,`, a
 /// `=` or nothing, and is not one.
-fn mentions_exit(tokens: TokenStream) -> bool {
+pub(crate) fn mentions_exit(tokens: TokenStream) -> bool {
     let mut after_operand = false;
     for tt in tokens {
         let (exit, operand) = match &tt {

@@ -19,6 +19,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Attribute, Block, Expr, ReturnType, Signature, Stmt, Type};
 
 pub(crate) use body::pinned_return_type;
+pub(crate) use exits::mentions_exit;
 pub(crate) use returned::future_type;
 pub(crate) use site::site;
 

@@ -165,7 +165,7 @@ fn instrument_fn(
             Ok(parts) => parts,
             Err(expanded_with_errors) => return Some(expanded_with_errors),
         };
-    let site = expand::site(mac, &target.label, args, &parts.sig);
+    let site = expand::site(mac, &target.label, args, parts.sig.ident.span());
     let inst: Instrumentation = match mac {
         Macro::CountCalls => count_calls::instrumentation(site),
         Macro::Timed => timed::instrumentation(site),
