@@ -93,6 +93,12 @@ fn blocks(x: u8) -> Result<u8, Error> {
     Ok(y)
 }
 
+/// Never called: only the start-up registration can list it.
+#[monitored]
+fn linked_at_start_up() -> u8 {
+    1
+}
+
 thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -137,6 +143,14 @@ fn with_report_options(x: u8) -> Result<u8, StoreError> {
 }
 
 pub fn main() {
+    // Referenced (so not dead code) but never called.
+    let _: fn() -> u8 = linked_at_start_up;
+    assert!(
+        errmon_runtime::sites::all()
+            .iter()
+            .any(|s| s.meta().function == "linked_at_start_up" && s.snapshot().calls == 0),
+        "a site is registered at start-up, before its first call"
+    );
     assert!(with_report_options(0).is_err());
     assert!(with_report_options(1).is_err());
     assert_eq!(with_report_options(2).ok(), Some(2));

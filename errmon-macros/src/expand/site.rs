@@ -11,11 +11,12 @@ use crate::args::{Args, Macro};
 ///
 /// Input: `#[monitored] fn load()` in `app::db`.
 /// Output: `{ static SITE: Site = Site::new(Meta { function: "load", module: module_path!(), .. });
-///            register_site!(Registration(&SITE)); &SITE }`
+///            register_site!(&SITE); &SITE }`
 ///
 /// The static sits in its own block so it cannot collide with the user's items, and
-/// `inventory` links it into the registry at start-up so the function is exported at zero
-/// before its first call.
+/// `register_site!` links it into the registry at start-up (see
+/// `errmon_runtime::__private::register_site`), so the function is exported at zero before its
+/// first call.
 pub(crate) fn site(mac: Macro, function: &str, args: &Args, line_at: Span) -> TokenStream {
     let kind = match mac {
         Macro::CountCalls => quote!(Count),
@@ -43,9 +44,7 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, line_at: Span) -> To
                     kind: ::errmon_runtime::__private::Kind::#kind,
                     labels: &[#((#keys, #values)),*],
                 });
-            ::errmon_runtime::__private::register_site! {
-                ::errmon_runtime::__private::Registration(&#site)
-            }
+            ::errmon_runtime::__private::register_site!(&#site);
             &#site
         }
     }

@@ -2,8 +2,8 @@
 //! re-exported as `errmon_runtime::__private`. Not a public API: it changes without notice,
 //! in step with the macros (they depend on this exact version).
 //!
-//! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in with
-//!   `register_site!(Registration(&SITE))` (`inventory::submit!` without its `allow`);
+//! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in at start-up with
+//!   `register_site!(&SITE)` (a [`Link`] and its constructor: see `register.rs`);
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
@@ -41,7 +41,7 @@ pub use report::{
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Meta, Outcome, Site, Timer};
-pub use crate::registry::{Kind, Registration};
+pub use crate::registry::{Kind, Link, Registration};
 pub use crate::retry::kind::{KindOfError, ViaKind, ViaNoKind};
 pub use crate::retry::show::{ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 

@@ -1,13 +1,14 @@
 //! The registry of every instrumented site, and the read-only views of them.
 //!
-//! Sites register themselves on their first call, and statically at start-up through
-//! `inventory`, so functions appear (at zero) before they are first called. Each site counts
+//! Sites register themselves on their first call, and at start-up through a [`Link`] each
+//! (see `private::register`), so functions appear (at zero) before they are first called. Each site counts
 //! its own errors (see `errors::table`); the registry only finds the sites.
 
 mod snapshot;
 mod view;
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use dashmap::DashMap;
 
@@ -18,11 +19,63 @@ pub use view::{Kind, Meta, Site};
 /// severities are defined).
 pub(crate) const SEVERITIES: usize = 4;
 
-/// Links a site into the registry at start-up, before its function is first called.
+/// Links a site into the registry at start-up, before its function is first called, where
+/// `inventory` runs the constructors (WebAssembly); elsewhere a [`Link`] does.
 #[derive(Debug)]
 pub struct Registration(pub &'static crate::record::Site);
 
 inventory::collect!(Registration);
+
+/// A site linked in at start-up: a node of errmon's list of them, pushed once by the
+/// constructor `register_site!` expands to, before `main` (see `private::register`).
+#[derive(Debug)]
+pub struct Link {
+    site: &'static crate::record::Site,
+    next: AtomicPtr<Link>,
+    pushed: AtomicBool,
+}
+
+/// The last [`Link`] pushed; each points to the one pushed before it.
+static LINKED: AtomicPtr<Link> = AtomicPtr::new(std::ptr::null_mut());
+
+impl Link {
+    /// A node for `site`, not in the list yet.
+    pub const fn new(site: &'static crate::record::Site) -> Self {
+        Link {
+            site,
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            pushed: AtomicBool::new(false),
+        }
+    }
+
+    /// Adds this node to the list; a second push of the same node does nothing.
+    pub fn push(&'static self) {
+        if self.pushed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = std::ptr::from_ref(self).cast_mut();
+        let mut head = LINKED.load(Ordering::Acquire);
+        loop {
+            self.next.store(head, Ordering::Relaxed);
+            match LINKED.compare_exchange_weak(head, this, Ordering::Release, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(current) => head = current,
+            }
+        }
+    }
+}
+
+/// Every site pushed by a [`Link`] so far.
+fn linked() -> impl Iterator<Item = &'static crate::record::Site> {
+    let mut next = LINKED.load(Ordering::Acquire);
+    std::iter::from_fn(move || {
+        // SAFETY: the list holds only pointers made from `&'static Link` (`Link::push`), so
+        // each is valid for reads forever, and a node's `next` is set before it is published.
+        let link: &'static Link = unsafe { next.as_ref() }?;
+        next = link.next.load(Ordering::Acquire);
+        Some(link.site)
+    })
+}
 
 #[derive(Default)]
 struct Registry {
@@ -75,6 +128,9 @@ fn register_linked() {
     DONE.call_once(|| {
         for r in inventory::iter::<Registration> {
             register(r.0.view());
+        }
+        for site in linked() {
+            register(site.view());
         }
     });
 }
