@@ -152,7 +152,10 @@ fn severity_of(attrs: &[syn::Attribute], on: &str, errors: &mut Errors) -> Optio
                 .map_err(|_| {
                     syn::Error::new_spanned(
                         &list.tokens,
-                        "a severity is a string literal: write #[error_severity(\"critical\")] (info, warning, error or critical)",
+                        format!(
+                            "a severity is a string literal: write #[error_severity(\"critical\")] ({})",
+                            crate::args::severity_names()
+                        ),
                     )
                 })
                 .and_then(|lit| crate::args::severity_named(&lit)),

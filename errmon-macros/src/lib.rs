@@ -23,17 +23,17 @@
 //! The crate is laid out by concern: `item` dispatches on what an attribute annotates (a
 //! function or an `impl` block) and stacks attributes, `args` and `retry::args` parse the
 //! arguments, `expand` is the one rewriter every macro wraps bodies with, and `count_calls`,
-//! `timed`, `monitored` and `retry` say only what each macro records, and `block` is the
+//! `timed`, `monitored` and `retry` say only what each macro records, and `monitor` is the
 //! function-like `monitor!`.
 
 mod args;
-mod block;
 mod count_calls;
 mod diag;
 mod duration;
 mod error_kind;
 mod expand;
 mod item;
+mod monitor;
 mod monitored;
 mod names;
 mod retry;
@@ -316,7 +316,7 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn monitor(input: TokenStream) -> TokenStream {
-    block::expand(input.into()).into()
+    monitor::expand(input.into()).into()
 }
 
 /// Runs the body of a function returning `Result` again on `Err`, with backoff, jitter and

@@ -1,6 +1,7 @@
 //! The rules errmon checks twice: at compile time in `errmon-macros` (a static label, a
-//! `name = "..."`, a `#[retry]` without arguments) and at start-up in `errmon-runtime` (constant
-//! labels, a site's labels against them, `Policy::DEFAULT`). Both crates depend on this one, so
+//! `name = "..."`, a `#[retry]` without arguments, a severity's name) and at start-up or run
+//! time in `errmon-runtime` (constant labels, a site's labels against them, `Policy::DEFAULT`,
+//! the names of severities). Both crates depend on this one, so
 //! the two checks cannot disagree. Not meant to be used directly: depend on `errmon-runtime`.
 //!
 //! ```
@@ -12,3 +13,4 @@
 
 pub mod labels;
 pub mod retry;
+pub mod severity;

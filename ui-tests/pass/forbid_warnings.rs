@@ -4,7 +4,7 @@
 
 use futures::executor::block_on;
 
-use errmon_runtime::{count_calls, monitored, retry, timed};
+use errmon_runtime::{count_calls, monitor, monitored, retry, timed};
 
 #[derive(Debug, PartialEq)]
 pub struct Error;
@@ -74,6 +74,31 @@ fn partial(first: u8, _: u8, _second: u8) -> u8 {
     first
 }
 
+/// `monitor!` blocks that always leave: what records them after the block is still reachable.
+fn blocks(x: u8) -> Result<u8, Error> {
+    if x == 0 {
+        monitor!("forbid_block_returns", {
+            return Err(Error);
+        });
+    }
+    let y = monitor!("forbid_block_value", {
+        if x == 1 {
+            return Ok(1);
+        }
+        Ok::<_, Error>(x)
+    })?;
+    if y == 2 {
+        monitor!("forbid_block_panics", { panic!("two") });
+    }
+    Ok(y)
+}
+
+/// Never called: only the start-up registration can list it.
+#[monitored]
+fn linked_at_start_up() -> u8 {
+    1
+}
+
 thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -118,6 +143,14 @@ fn with_report_options(x: u8) -> Result<u8, StoreError> {
 }
 
 pub fn main() {
+    // Referenced (so not dead code) but never called.
+    let _: fn() -> u8 = linked_at_start_up;
+    assert!(
+        errmon_runtime::sites::all()
+            .iter()
+            .any(|s| s.meta().function == "linked_at_start_up" && s.snapshot().calls == 0),
+        "a site is registered at start-up, before its first call"
+    );
     assert!(with_report_options(0).is_err());
     assert!(with_report_options(1).is_err());
     assert_eq!(with_report_options(2).ok(), Some(2));
@@ -130,6 +163,10 @@ pub fn main() {
     assert_eq!(prologue(3), 3);
     assert_eq!(retried(4), Ok(4));
     assert_eq!(retried_inline(5), Ok(5));
+    assert_eq!(blocks(0), Err(Error));
+    assert_eq!(blocks(1), Ok(1));
+    assert_eq!(blocks(3), Ok(3));
+    assert!(quietly(|| blocks(2)));
     assert!(quietly(diverges));
     assert!(quietly(|| never()));
 }

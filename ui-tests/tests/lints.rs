@@ -7,8 +7,12 @@
 mod async_fn;
 #[path = "../pass/async_trait.rs"]
 mod async_trait;
+#[path = "../pass/async_trait_unused_references.rs"]
+mod async_trait_unused_references;
 #[path = "../pass/borrows.rs"]
 mod borrows;
+#[path = "../pass/canonical_impls.rs"]
+mod canonical_impls;
 #[path = "../pass/derive_error_kind.rs"]
 mod derive_error_kind;
 #[path = "../pass/destructured.rs"]
@@ -61,12 +65,16 @@ mod trait_impl;
 mod unsafe_fn;
 #[path = "../pass/user_core.rs"]
 mod user_core;
+#[path = "../pass/user_lints.rs"]
+mod user_lints;
 
 /// The modules above, by file name.
 const INCLUDED: &[&str] = &[
     "async_fn",
     "async_trait",
+    "async_trait_unused_references",
     "borrows",
+    "canonical_impls",
     "derive_error_kind",
     "destructured",
     "drop_order",
@@ -93,6 +101,7 @@ const INCLUDED: &[&str] = &[
     "trait_impl",
     "unsafe_fn",
     "user_core",
+    "user_lints",
 ];
 
 #[test]
@@ -106,8 +115,18 @@ fn async_trait_behaves() {
 }
 
 #[test]
+fn async_trait_unused_references_behaves() {
+    async_trait_unused_references::main();
+}
+
+#[test]
 fn borrows_behaves() {
     borrows::main();
+}
+
+#[test]
+fn canonical_impls_behaves() {
+    canonical_impls::main();
 }
 
 #[test]
@@ -238,6 +257,11 @@ fn unsafe_fn_behaves() {
 #[test]
 fn user_core_behaves() {
     user_core::main();
+}
+
+#[test]
+fn user_lints_behaves() {
+    user_lints::main();
 }
 
 #[test]

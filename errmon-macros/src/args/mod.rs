@@ -18,7 +18,7 @@ use syn::parse::ParseStream;
 use syn::{Ident, LitStr, Path, Token};
 
 pub(crate) use labels::Label;
-pub(crate) use report::{Field, SeverityArg, severity_named};
+pub(crate) use report::{Field, SeverityArg, severity_named, severity_names};
 use syntax::{duplicate, list, parse_arguments, rest_of_argument, set_once};
 
 use crate::diag::Errors;

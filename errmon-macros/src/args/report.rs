@@ -10,14 +10,27 @@ use super::syntax::{list, rest_of_argument, spanning, string_value, take_until};
 use crate::diag::Errors;
 use crate::names;
 
-/// The names `errmon_runtime::Severity::from_name` accepts, with their variants; the runtime's
-/// tests through `#[monitored(severity = ..)]` check that every one lands as named.
-pub(crate) const SEVERITIES: [(&str, &str); 4] = [
-    ("info", "Info"),
-    ("warning", "Warning"),
-    ("error", "Error"),
-    ("critical", "Critical"),
-];
+/// The severity names as prose: `info, warning, error or critical`.
+pub(crate) fn severity_names() -> String {
+    let names = errmon_rules::severity::NAMES;
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// The variant of `errmon_runtime::errors::Severity` a severity name of
+/// `errmon_rules::severity::NAMES` names: the name with a capital first letter.
+fn variant_of(name: &str, span: Span) -> Ident {
+    let mut chars = name.chars();
+    let variant: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars)
+        .collect();
+    Ident::new(&variant, span)
+}
 
 /// A checked `severity = "..."`: the variant of `errmon_runtime::Severity` it names.
 #[derive(Clone)]
@@ -46,9 +59,9 @@ pub(crate) fn parse_severity(input: ParseStream<'_>, key: &Ident) -> syn::Result
 /// The severity a string literal names; `span` points at the literal.
 pub(crate) fn severity_named(lit: &LitStr) -> syn::Result<SeverityArg> {
     let value = lit.value();
-    let names: Vec<&str> = SEVERITIES.iter().map(|(n, _)| *n).collect();
-    if let Some((_, variant)) = SEVERITIES.iter().find(|(n, _)| *n == value) {
-        return Ok(SeverityArg(Ident::new(variant, lit.span())));
+    let names = errmon_rules::severity::NAMES;
+    if errmon_rules::severity::position(&value).is_some() {
+        return Ok(SeverityArg(variant_of(&value, lit.span())));
     }
     let lower = value.to_ascii_lowercase();
     // `warn`, `crit`: the abbreviations other loggers use.
@@ -230,7 +243,14 @@ mod tests {
 
     #[test]
     fn a_severity_is_one_of_four() {
-        for (name, variant) in SEVERITIES {
+        let expected = [
+            ("info", "Info"),
+            ("warning", "Warning"),
+            ("error", "Error"),
+            ("critical", "Critical"),
+        ];
+        assert_eq!(errmon_rules::severity::NAMES.len(), expected.len());
+        for (name, variant) in expected {
             let lit = LitStr::new(name, Span::call_site());
             assert_eq!(severity_named(&lit).ok().unwrap().0, variant);
         }

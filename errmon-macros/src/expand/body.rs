@@ -4,7 +4,48 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::quote_spanned;
 use syn::visit_mut::VisitMut;
-use syn::{ReturnType, Stmt, Type};
+use syn::{Block, ReturnType, Signature, Stmt, Type};
+
+/// The braces of the user's body inside a wrapper. They are the user's own, so that lints about
+/// the body as a block see the user's block (clippy's `items_after_statements` and
+/// `semicolon_if_nothing_returned` skip blocks of macros), except around a body of one
+/// expression on one line, the one shape rustc's `unused_braces` reports as a block's value
+/// (`fn one() -> u32 { 1 }`), which gets [`generated_braces`]. A body whose source is not at
+/// hand (tokens of another macro) counts as one line.
+pub(super) fn body_braces(block: &Block, inner: TokenStream) -> TokenStream {
+    let braces = block.brace_token.span.join();
+    let one_expression = matches!(
+        block.stmts.as_slice(),
+        [Stmt::Expr(_, None)
+            | Stmt::Macro(syn::StmtMacro {
+                semi_token: None,
+                ..
+            })]
+    );
+    let multiline = braces.source_text().is_some_and(|text| text.contains('\n'));
+    if one_expression && !multiline {
+        return generated_braces(braces, inner);
+    }
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, inner);
+    group.set_span(braces);
+    TokenTree::Group(group).into()
+}
+
+/// Whether the function's own braces become the macro's: when they hold only the wrapper's
+/// statements (`Wrap` and `Repeat`), and around a canonical `partial_cmp` or `clone` body
+/// (`Some(self.cmp(other))`, `*self`) that a prologue turns into two statements. clippy's
+/// `non_canonical_partial_ord_impl` and `non_canonical_clone_impl` read a method's outermost
+/// block and skip it when it comes from a macro: with the user's braces they would report the
+/// wrapper as the user's non-canonical body, and suggest the code already written.
+pub(super) fn braces_are_generated(sig: &Signature, block: &Block, prologue: bool) -> bool {
+    if !prologue {
+        return true;
+    }
+    let canonical_name = sig.ident == "partial_cmp" || sig.ident == "clone";
+    canonical_name
+        && sig.receiver().is_some()
+        && matches!(block.stmts.as_slice(), [Stmt::Expr(_, None)])
+}
 
 /// Braces around generated code wrapping a body: located where the user's braces are, so
 /// errors about the block's type point there, but marked as generated, so lints about the

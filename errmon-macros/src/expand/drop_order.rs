@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::{Attribute, Block, FnArg, Pat, Signature};
+use syn::{Attribute, Block, FnArg, Pat, Signature, Type};
 
 /// Makes a closure or `async` block that runs a body drop the arguments as the function would,
 /// whatever the body names, and returns the statements that start the closure or block.
@@ -25,6 +25,12 @@ use syn::{Attribute, Block, FnArg, Pat, Signature};
 /// Input:  `fn f(a: A, b: B, _: C, mut d: D, _e: E) { uses a, b }`
 /// Output: `fn f(a: A, b: B, errmon_arg_2: C, d: D, errmon_bind_4: E)`, and in the closure or
 ///         block: `let _ = (&b, &a); let errmon_arg_2 = errmon_arg_2; let mut d = d; let _e = errmon_bind_4;`
+///
+/// Arguments of reference type are left alone, as async-trait leaves them: they drop nothing,
+/// and a block that mentioned one the body does not use would capture it, so that the future
+/// of `#[monitored] #[async_trait] impl<T> Generic<T> for One { async fn take(&self, _: &T) {} }`
+/// would be `Send` only for `T: Sync` (errmon's attribute expands first, and async-trait's
+/// `async move` block then holds whatever errmon's statements mention).
 ///
 /// `_` and `_name` bindings get names the user cannot write in the signature (a use of `_name`
 /// is clippy's `used_underscore_binding`). The parts of a destructured argument that bind
@@ -70,6 +76,11 @@ pub(super) fn rebind_in_drop_order(
                     .into_iter()
                     .filter(|b| named.contains(&b.to_string())),
             );
+            continue;
+        }
+        if matches!(*t.ty, Type::Reference(_)) {
+            // A reference drops nothing, so its place in the order does not matter: it is left
+            // to the body to capture, as async-trait leaves it (see above).
             continue;
         }
         if !rebinding {

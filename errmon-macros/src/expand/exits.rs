@@ -16,7 +16,6 @@ use crate::args::Macro;
 /// the stable spelling of its desugaring (see [`Exits`]).
 pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) -> TokenStream {
     let mixed = Span::mixed_site();
-    let braces = block.brace_token.span.join();
     // One label per macro: `#[monitored] #[retry] #[track_caller]` nests two inline bodies, and
     // rustc warns when a label shadows another.
     let label = syn::Lifetime::new(&format!("'errmon_{}_body", mac.name()), mixed);
@@ -36,7 +35,7 @@ pub(super) fn inline_value(mac: Macro, output: Option<&Type>, mut block: Block) 
         body::fake_exit(ty, &quote_spanned!(at=> break #label))
     });
     let stmts = &block.stmts;
-    let body = body::generated_braces(braces, quote!(#(#stmts)*));
+    let body = body::body_braces(&block, quote!(#(#stmts)*));
     quote_spanned!(mixed=> { #errors #label: { #fake_break #body } })
 }
 
@@ -184,7 +183,7 @@ fn unambiguous_break_value(value: Expr) -> Expr {
 /// Whether macro input contains a `return`, or a `?` that follows an expression and so may be
 /// the operator: tracing's `?` sigil (`info!(?a)`, `error!(err = ?e, "..")`) follows a `,`, a
 /// `=` or nothing, and is not one.
-fn mentions_exit(tokens: TokenStream) -> bool {
+pub(crate) fn mentions_exit(tokens: TokenStream) -> bool {
     let mut after_operand = false;
     for tt in tokens {
         let (exit, operand) = match &tt {

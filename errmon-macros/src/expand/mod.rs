@@ -19,6 +19,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Attribute, Block, Expr, ReturnType, Signature, Stmt, Type};
 
 pub(crate) use body::pinned_return_type;
+pub(crate) use exits::mentions_exit;
 pub(crate) use returned::future_type;
 pub(crate) use site::site;
 
@@ -206,8 +207,9 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         mut sig,
         mut block,
     } = parts;
-    let braces = block.brace_token.span.join();
+    let mut braces = block.brace_token.span.join();
     let by_move = !matches!(inst, Instrumentation::Repeat { .. });
+    let prologue = matches!(inst, Instrumentation::Prologue(_));
     let body = if let Some(async_trait::Output(output)) = async_trait::output(&sig, &block) {
         let future = async_trait::future(&mut block).expect("checked by `async_trait::output`");
         // `#[async_trait]` already moved every argument into its block, as locals.
@@ -242,6 +244,9 @@ pub(crate) fn rewrite(mac: Macro, parts: FnParts, inst: Instrumentation) -> Toke
         } else {
             TokenStream::new()
         };
+        if body::braces_are_generated(&sig, &block, prologue) {
+            braces = Span::mixed_site().located_at(braces);
+        }
         let output = pinned_return_type(&sig.output);
         match (&inst, future_type(&sig.output)) {
             (
@@ -393,10 +398,9 @@ fn body_value(
     call: Option<&syn::Ident>,
 ) -> TokenStream {
     let mixed = Span::mixed_site();
-    let braces = block.brace_token.span.join();
     let fake_return = output.map(body::fake_return_edge);
     let stmts = &block.stmts;
-    let body = body::generated_braces(braces, quote!(#(#stmts)*));
+    let body = body::body_braces(&block, quote!(#(#stmts)*));
     match run {
         Run::Closure { by_move: true } => quote_spanned!(mixed=>
             ::errmon_runtime::__private::call_once(move || { #captures #fake_return #body })),

@@ -2,20 +2,22 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::Signature;
 
 use crate::args::{Args, Macro};
 
-/// The per-callsite static, as an expression of type `&'static Site`.
+/// The per-callsite static, as an expression of type `&'static Site`, of an annotated function
+/// or a `monitor!` block; `line_at` is the span whose line it records (the function's name, the
+/// block's name).
 ///
 /// Input: `#[monitored] fn load()` in `app::db`.
 /// Output: `{ static SITE: Site = Site::new(Meta { function: "load", module: module_path!(), .. });
-///            register_site!(Registration(&SITE)); &SITE }`
+///            register_site!(&SITE); &SITE }`
 ///
 /// The static sits in its own block so it cannot collide with the user's items, and
-/// `inventory` links it into the registry at start-up so the function is exported at zero
-/// before its first call.
-pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> TokenStream {
+/// `register_site!` links it into the registry at start-up (see
+/// `errmon_runtime::__private::register_site`), so the function is exported at zero before its
+/// first call.
+pub(crate) fn site(mac: Macro, function: &str, args: &Args, line_at: Span) -> TokenStream {
     let kind = match mac {
         Macro::CountCalls => quote!(Count),
         Macro::Timed => quote!(Timed),
@@ -29,8 +31,8 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
     let values = args.labels.iter().map(|l| &l.value);
     let name = Span::mixed_site();
     let site = syn::Ident::new("ERRMON_SITE", name);
-    // `line!()` spanned on the function's name, so it names the function's line.
-    let line = quote_spanned!(sig.ident.span()=> ::core::line!());
+    // `line!()` spanned on the name, so it names the name's line.
+    let line = quote_spanned!(line_at=> ::core::line!());
     quote_spanned! {name=>
         {
             static #site: ::errmon_runtime::__private::Site =
@@ -42,9 +44,7 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, sig: &Signature) -> 
                     kind: ::errmon_runtime::__private::Kind::#kind,
                     labels: &[#((#keys, #values)),*],
                 });
-            ::errmon_runtime::__private::register_site! {
-                ::errmon_runtime::__private::Registration(&#site)
-            }
+            ::errmon_runtime::__private::register_site!(&#site);
             &#site
         }
     }

@@ -75,7 +75,12 @@ pub(super) fn instrument(
         let method_label = format!("{prefix}::{}", ident.strip_prefix("r#").unwrap_or(&ident));
         if method_args.skip.is_some() {
             // Left alone by this attribute, but the others on it still get the impl's label.
-            match stacking::lower(FnParts::from_impl(f), Some(&method_label), &impl_macros) {
+            match stacking::lower(
+                None,
+                FnParts::from_impl(f),
+                Some(&method_label),
+                &impl_macros,
+            ) {
                 Ok(parts) => items.push(ImplItem::Verbatim(parts.into_tokens())),
                 Err(expanded_with_errors) => items.push(ImplItem::Verbatim(expanded_with_errors)),
             }

@@ -160,11 +160,12 @@ fn instrument_fn(
     if errors.len() != before {
         return None;
     }
-    let mut parts = match stacking::lower(parts, target.stacked_label, target.impl_macros) {
-        Ok(parts) => parts,
-        Err(expanded_with_errors) => return Some(expanded_with_errors),
-    };
-    let site = expand::site(mac, &target.label, args, &parts.sig);
+    let mut parts =
+        match stacking::lower(Some(mac), parts, target.stacked_label, target.impl_macros) {
+            Ok(parts) => parts,
+            Err(expanded_with_errors) => return Some(expanded_with_errors),
+        };
+    let site = expand::site(mac, &target.label, args, parts.sig.ident.span());
     let inst: Instrumentation = match mac {
         Macro::CountCalls => count_calls::instrumentation(site),
         Macro::Timed => timed::instrumentation(site),
@@ -295,6 +296,50 @@ mod tests {
         let mut labels = Vec::new();
         declared_labels(out, &mut labels);
         assert_eq!(labels.len(), 2, "{labels:?}");
+    }
+
+    /// An expansion of the lower attribute that the upper one cannot parse back is an error
+    /// naming both; a lower attribute's own errors are reported alone.
+    #[test]
+    fn an_unreadable_stacked_expansion_names_both_attributes() {
+        use proc_macro2::{Delimiter, Group, TokenTree};
+        // A `macro_rules!` expression fragment arrives in an invisible group.
+        let fragment = TokenTree::Group(Group::new(
+            Delimiter::None,
+            quote!(::core::result::Result::Ok(0)),
+        ));
+        let out = super::expand(
+            Macro::Monitored,
+            TokenStream::new(),
+            quote! {
+                #[retry]
+                #[track_caller]
+                fn f(s: &str) -> Result<u32, E> {
+                    if s.is_empty() {
+                        return #fragment;
+                    }
+                    Ok(1)
+                }
+            },
+        )
+        .to_string();
+        assert!(
+            out.contains("#[monitored] cannot read this function as #[retry] expanded it"),
+            "{out}"
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+
+        let out = super::expand(
+            Macro::Monitored,
+            TokenStream::new(),
+            quote! {
+                #[retry(attempts = 0)]
+                fn f() -> Result<u32, E> { Ok(1) }
+            },
+        )
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(!out.contains("cannot read"), "{out}");
     }
 
     /// A future dropped while an unrelated panic unwinds is `cancelled`: the async body runs

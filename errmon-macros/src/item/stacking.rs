@@ -2,6 +2,7 @@
 //! refused.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::ItemFn;
 
 use crate::args::Macro;
@@ -18,7 +19,13 @@ use crate::expand::FnParts;
 /// Output: `f` as `#[retry]` makes it, which `#[monitored]` then wraps, so it sees the final
 ///         result and the total time, while a `#[monitored]` written below `#[retry]` sees each
 ///         attempt. Left to rustc, the attribute written last would end up outermost.
+///
+/// `outer` is the attribute that wraps the result, `None` when none does (a method its
+/// `impl` block's attribute skips). `Err` holds the tokens to emit instead of wrapping: the
+/// lower attribute's errors next to the item, or an expansion `outer` cannot read, which is
+/// an error naming both attributes rather than a function silently left without `outer`.
 pub(super) fn lower(
+    outer: Option<Macro>,
     mut parts: FnParts,
     label: Option<&str>,
     exclude: &[Macro],
@@ -43,13 +50,64 @@ pub(super) fn lower(
         }
     };
     let expanded = super::expand_labelled(mac, args, parts.into_tokens(), label, exclude);
-    let mut f = syn::parse2::<ItemFn>(expanded.clone()).map_err(|_| expanded)?;
-    // Put the attribute back, as a no-op, so rustc still resolves its path: otherwise the
-    // user's `use errmon_runtime::retry;` would be reported as unused.
+    let mut f = match syn::parse2::<ItemFn>(expanded.clone()) {
+        Ok(f) => f,
+        // The lower attribute reported its own errors next to the item: nothing to add.
+        Err(_) if reports_errors(&expanded) => return Err(expanded),
+        Err(e) => {
+            let Some(outer) = outer else {
+                return Err(expanded);
+            };
+            let mut out = unreadable(outer, mac, &attr, &e).to_compile_error();
+            already_expanded_marker(&attr).to_tokens(&mut out);
+            out.extend(expanded);
+            return Err(out);
+        }
+    };
+    f.attrs.push(already_expanded_marker(&attr));
+    Ok(FnParts::from_item(f))
+}
+
+/// The lowered attribute put back as a no-op, so rustc still resolves its path: otherwise the
+/// user's `use errmon_runtime::retry;` would be reported as unused.
+fn already_expanded_marker(attr: &syn::Attribute) -> syn::Attribute {
     let path = attr.path();
     let marker = syn::Ident::new(ALREADY_EXPANDED, Span::call_site());
-    f.attrs.push(syn::parse_quote!(#[#path(#marker)]));
-    Ok(FnParts::from_item(f))
+    syn::parse_quote!(#[#path(#marker)])
+}
+
+/// The error for an expansion of `inner` that `outer` cannot parse back: a bug of errmon's,
+/// tokens that syn reads otherwise than rustc does (`break 'label` followed by a path starting
+/// with `::` inside the invisible group of a `macro_rules!` fragment, which syn takes for a
+/// labeled loop), reported on `inner` with a way to keep both attributes until it is fixed.
+///
+/// Input:  `#[monitored] #[retry] fn f()` where `#[retry]`'s output does not parse as a
+///         function.
+/// Output: `compile_error!("#[monitored] cannot read ...")` on `#[retry]`, then `f` as
+///         `#[retry]` expanded it.
+fn unreadable(outer: Macro, inner: Macro, at: &syn::Attribute, e: &syn::Error) -> syn::Error {
+    let (outer, inner) = (outer.name(), inner.name());
+    syn::Error::new_spanned(
+        at,
+        format!(
+            "#[{outer}] cannot read this function as #[{inner}] expanded it ({e}) and would leave \
+             it unrecorded: a bug of errmon's, worth reporting; to keep both meanwhile, put \
+             #[{inner}] on a function of its own and #[{outer}] on one that calls it"
+        ),
+    )
+}
+
+/// Whether `tokens` hold a `compile_error!` at their top level: an expansion that reported
+/// errors next to the item it emits.
+fn reports_errors(tokens: &TokenStream) -> bool {
+    let trees: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    trees.windows(2).any(|w| {
+        matches!(
+            (&w[0], &w[1]),
+            (proc_macro2::TokenTree::Ident(i), proc_macro2::TokenTree::Punct(p))
+                if i == "compile_error" && p.as_char() == '!'
+        )
+    })
 }
 
 /// The argument of an attribute that another errmon attribute already expanded (see

@@ -169,6 +169,16 @@ pub(crate) fn capped(v: &dyn Display, cap: usize) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_severity_has_the_name_of_its_place() {
+        for (i, severity) in Severity::ALL.into_iter().enumerate() {
+            assert_eq!(severity as usize, i);
+            assert_eq!(severity.as_str(), errmon_rules::severity::NAMES[i]);
+            assert_eq!(Severity::from_name(severity.as_str()), Some(severity));
+        }
+        assert_eq!(Severity::from_name("fatal"), None);
+    }
+
     #[derive(Debug)]
     struct Link(&'static str, Option<Box<Link>>);
     impl Display for Link {

@@ -2,8 +2,8 @@
 //! re-exported as `errmon_runtime::__private`. Not a public API: it changes without notice,
 //! in step with the macros (they depend on this exact version).
 //!
-//! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in with
-//!   `register_site!(Registration(&SITE))` (`inventory::submit!` without its `allow`);
+//! - a site: `static SITE: Site = Site::new(Meta { .. })`, linked in at start-up with
+//!   `register_site!(&SITE)` (a [`Link`] and its constructor: see `register.rs`);
 //! - `#[count_calls]`: `SITE.count()`; `#[timed]`: `let _t = SITE.time();`;
 //! - `#[monitored]`: `let call = SITE.enter();` (or `enter_async` and `call.body(fut).await`),
 //!   then `call.finish(outcome)` with the outcome of [`Classify`] or [`predicate_outcome`],
@@ -13,7 +13,8 @@
 //! - a sync `#[monitored]` fn returning a future it cannot instrument inside:
 //!   [`returned`]`(&SITE, future, |value| outcome)`;
 //! - `monitor!("name", { .. })`: the same as `#[monitored]`, inline, with `?` spelled through
-//!   [`Branch`] and [`FromResidual`] so that it records the error before leaving;
+//!   [`Branch`] and [`FromResidual`] so that it records the error before leaving, and the
+//!   block run under [`always`] so that what records it is never unreachable code;
 //! - `#[retry]`: `Policy::retry().observe(&SITE)`, [`RetryClone`], [`DefaultTimer`],
 //!   [`ShowError`] to log an error with `Display` when it has one, and [`KindOfError`] to
 //!   report an exhausted retry's error with its `ErrorKind`;
@@ -40,7 +41,7 @@ pub use report::{
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
 pub use crate::record::{Body, Call, Callsite as Site, CallsiteMeta as Meta, Outcome, Timer};
-pub use crate::registry::{Kind, Registration};
+pub use crate::registry::{Kind, Link, Registration};
 pub use crate::retry::kind::{KindOf, KindOfError, ViaKind, ViaNoKind};
 pub use crate::retry::show::{Show, ShowError, ViaDebug, ViaDisplay, ViaTypeName};
 
@@ -74,6 +75,16 @@ pub mod show_via {
 /// [`outcome_via`]).
 pub mod kind_via {
     pub use crate::retry::kind::{ViaKind, ViaNoKind};
+}
+
+/// `true`, as a call that rustc does not read: `monitor!` runs its block as
+/// `if always() { block } else { never_called() }`, which diverges only when the block and the
+/// other branch both do, so the statements recording the block after it are not unreachable
+/// code even when the block always returns, breaks or panics (a crate may forbid
+/// `unreachable_code`, and an `allow` would be refused there).
+#[inline(always)]
+pub fn always() -> bool {
+    true
 }
 
 /// The value of a return edge that never runs (`if false { return never_called(); }`): typed

@@ -30,21 +30,20 @@ impl Severity {
     /// Every severity, from the least to the most severe.
     pub const ALL: [Severity; 4] = [Self::Info, Self::Warning, Self::Error, Self::Critical];
 
-    /// The name used in JSON and in `#[monitored(severity = "...")]`.
+    /// The name used in JSON and in `#[monitored(severity = "...")]`: the one
+    /// `errmon_rules::severity::NAMES` gives it, the list the macros check names against.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Error => "error",
-            Self::Critical => "critical",
-        }
+        errmon_rules::severity::NAMES[self as usize]
     }
 
     /// The severity called `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Severity> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
+        errmon_rules::severity::position(name).map(|i| Self::ALL[i])
     }
 }
+
+// One name per severity, in the order of `ALL`, which is the order of the discriminants.
+const _: () = assert!(Severity::ALL.len() == errmon_rules::severity::NAMES.len());
 
 impl Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,19 +1,74 @@
 //! Finding the instrumented sites, for the readers above `record`: every site, in order
 //! ([`sites`]), in no order ([`each`]), by name ([`named`]), and their errors by series.
 //!
-//! Sites register themselves on their first call (`record::sites`), and statically at
-//! start-up through `inventory`, so functions appear (at zero) before they are first called.
-//! Each site counts its own errors (`record::error_table`); the registry only finds the sites.
+//! Sites register themselves on their first call (`record::sites`), and at start-up through a
+//! [`Link`] each (see `private::register`), so functions appear (at zero) before they are
+//! first called. Each site counts its own errors (`record::error_table`); the registry only
+//! finds the sites.
 
 use std::sync::{LazyLock, PoisonError, RwLock};
 
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
 pub use crate::record::{Kind, Meta, OutcomeLabel, Site, Snapshot};
 
-/// Links a site into the registry at start-up, before its function is first called.
+/// Links a site into the registry at start-up, before its function is first called, where
+/// `inventory` runs the constructors (WebAssembly); elsewhere a [`Link`] does.
 #[derive(Debug)]
 pub struct Registration(pub &'static crate::record::Callsite);
 
 inventory::collect!(Registration);
+
+/// A site linked in at start-up: a node of errmon's list of them, pushed once by the
+/// constructor `register_site!` expands to, before `main` (see `private::register`).
+#[derive(Debug)]
+pub struct Link {
+    site: &'static crate::record::Callsite,
+    next: AtomicPtr<Link>,
+    pushed: AtomicBool,
+}
+
+/// The last [`Link`] pushed; each points to the one pushed before it.
+static LINKED: AtomicPtr<Link> = AtomicPtr::new(std::ptr::null_mut());
+
+impl Link {
+    /// A node for `site`, not in the list yet.
+    pub const fn new(site: &'static crate::record::Callsite) -> Self {
+        Link {
+            site,
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            pushed: AtomicBool::new(false),
+        }
+    }
+
+    /// Adds this node to the list; a second push of the same node does nothing.
+    pub fn push(&'static self) {
+        if self.pushed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = std::ptr::from_ref(self).cast_mut();
+        let mut head = LINKED.load(Ordering::Acquire);
+        loop {
+            self.next.store(head, Ordering::Relaxed);
+            match LINKED.compare_exchange_weak(head, this, Ordering::Release, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(current) => head = current,
+            }
+        }
+    }
+}
+
+/// Every site pushed by a [`Link`] so far.
+fn linked() -> impl Iterator<Item = &'static crate::record::Callsite> {
+    let mut next = LINKED.load(Ordering::Acquire);
+    std::iter::from_fn(move || {
+        // SAFETY: the list holds only pointers made from `&'static Link` (`Link::push`), so
+        // each is valid for reads forever, and a node's `next` is set before it is published.
+        let link: &'static Link = unsafe { next.as_ref() }?;
+        next = link.next.load(Ordering::Acquire);
+        Some(link.site)
+    })
+}
 
 /// Every site known so far: those called at least once and those linked in at start-up.
 ///
@@ -62,6 +117,9 @@ fn register_linked() {
     DONE.call_once(|| {
         for r in inventory::iter::<Registration> {
             crate::record::sites::register(r.0.view());
+        }
+        for site in linked() {
+            crate::record::sites::register(site.view());
         }
     });
 }

@@ -5,18 +5,23 @@
 //! Output:
 //! ```text
 //! {
-//!     let call = SITE.enter();
-//!     let out = {
+//!     let call = SITE.enter();                      // SITE as for an attribute: expand::site
+//!     let out = if always() {
 //!         let r = match Branch::branch(gateway.charge(card)) {
 //!             ControlFlow::Continue(v) => v,
 //!             ControlFlow::Break(out) => { <finish with &out>; return FromResidual::from_residual(out) }
 //!         };
 //!         save(r)
+//!     } else {
+//!         never_called()
 //!     };
 //!     <finish with &out>    // as #[monitored]: `finish(Ok)`, or `finish_err` with the error
 //!     out
 //! }
 //! ```
+//! The `if`, whose other branch does not diverge, keeps `<finish>` reachable for rustc when the
+//! block always leaves (`return`, `panic!`), without an `allow(unreachable_code)` that a crate
+//! forbidding it would refuse (see `errmon_runtime::__private::always`).
 //!
 //! The block runs inline, not in a closure, so `?`, `return`, `break` and `.await` mean what
 //! they mean in any block of the enclosing function. As with Python's `with` blocks, the block
@@ -37,7 +42,7 @@ use syn::{Block, Expr, LitStr, Stmt, Token};
 
 use crate::args::{Args, Macro};
 use crate::diag::Errors;
-use crate::expand::{Instrumentation, out_ident};
+use crate::expand::{self, Instrumentation, mentions_exit, out_ident};
 use crate::{monitored, names};
 
 const USAGE: &str = "write `monitor!(\"charge_card\", { ... })`";
@@ -151,7 +156,7 @@ fn parse_options(options: TokenStream) -> syn::Result<Args> {
 
 fn instrument(name: &LitStr, args: &Args, mut block: Block) -> TokenStream {
     let mixed = Span::mixed_site();
-    let site = site(name, args);
+    let site = expand::site(Macro::Monitored, &name.value(), args, name.span());
     let Instrumentation::Wrap { enter, finish, .. } = monitored::instrumentation(site, args, false)
     else {
         unreachable!("a value-returning #[monitored] wraps its body")
@@ -170,8 +175,7 @@ fn instrument(name: &LitStr, args: &Args, mut block: Block) -> TokenStream {
         return quote_spanned! {mixed=>
             {
                 #enter
-                #body
-                #[allow(unreachable_code)]
+                if ::errmon_runtime::__private::always() #body else {}
                 #call.finish(::errmon_runtime::__private::Outcome::Ok);
             }
         };
@@ -179,10 +183,9 @@ fn instrument(name: &LitStr, args: &Args, mut block: Block) -> TokenStream {
     quote_spanned! {mixed=>
         {
             #enter
-            let #out = #body;
-            // When the block diverges, `finish` is unreachable (rustc reports only the first
-            // unreachable statement of a block).
-            #[allow(unreachable_code)]
+            let #out = if ::errmon_runtime::__private::always() #body else {
+                ::errmon_runtime::__private::never_called()
+            };
             #finish
             #out
         }
@@ -210,35 +213,6 @@ fn is_diverging_macro(mac: &syn::Macro) -> bool {
     mac.path.segments.last().is_some_and(|s| {
         ["panic", "unreachable", "todo", "unimplemented"].contains(&s.ident.to_string().as_str())
     })
-}
-
-/// The block's static site, named `name`, at the line of the name.
-fn site(name: &LitStr, args: &Args) -> TokenStream {
-    let keys = args.labels.iter().map(|l| {
-        let k = l.key.to_string();
-        k.strip_prefix("r#").map_or(k.clone(), str::to_owned)
-    });
-    let values = args.labels.iter().map(|l| &l.value);
-    let mixed = Span::mixed_site();
-    let site = syn::Ident::new("ERRMON_SITE", mixed);
-    let line = quote_spanned!(name.span()=> ::core::line!());
-    quote_spanned! {mixed=>
-        {
-            static #site: ::errmon_runtime::__private::Site =
-                ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta {
-                    function: #name,
-                    module: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: #line,
-                    kind: ::errmon_runtime::__private::Kind::Monitored,
-                    labels: &[#((#keys, #values)),*],
-                });
-            ::errmon_runtime::__private::inventory::submit! {
-                ::errmon_runtime::__private::Registration(&#site)
-            }
-            &#site
-        }
-    }
 }
 
 /// Makes every `?`, `return`, `break` and `continue` that leaves the block record its outcome
@@ -402,16 +376,6 @@ impl VisitMut for Exits {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
     fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
-}
-
-/// Whether macro input contains a `return` or a `?` token.
-fn mentions_exit(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(i) => i == "return",
-        TokenTree::Punct(p) => p.as_char() == '?',
-        TokenTree::Group(g) => mentions_exit(g.stream()),
-        TokenTree::Literal(_) => false,
-    })
 }
 
 #[cfg(test)]
