@@ -1,12 +1,13 @@
-//! The JSON of `GET /errors`, written by hand (the schema is small and fixed, and a JSON
-//! crate would cost every library that depends on errmon its build time), and the parsing of
-//! the route's query string.
+//! The JSON of `GET /errors`, through `serde` (with the `endpoint` feature: a library built
+//! without it compiles no JSON crate), and the parsing of the route's query string.
+//!
+//! The JSON is written from views borrowing the snapshot, in the order of its documented
+//! schema; nothing is cloned.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-use super::report::Report;
-use super::snapshot::{ErrorsSnapshot, GroupOrder, MAX_LIMIT, Query, Rate, errors_with};
-use super::time::{format_rfc3339, parse_rfc3339};
+use super::snapshot::{GroupOrder, MAX_LIMIT, Query};
+use super::time::parse_rfc3339;
 
 /// A bad query parameter of `GET /errors`; the message names it (served as `400`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,158 +147,13 @@ impl Query {
 /// assert!(err.to_string().contains("`since`"));
 /// # Ok::<(), errmon_runtime::errors::QueryError>(())
 /// ```
+#[cfg(feature = "endpoint")]
 pub fn errors_json(query: &str) -> Result<String, QueryError> {
-    Ok(errors_with(&Query::parse(query)?).to_json())
+    Ok(super::snapshot::errors_with(&Query::parse(query)?).to_json())
 }
 
-/// A JSON string literal.
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn opt_string(out: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => string(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-fn time(out: &mut String, ms: Option<u64>) {
-    opt_string(out, ms.map(format_rfc3339).as_deref());
-}
-
-fn number(out: &mut String, n: f64) {
-    if n.is_finite() {
-        let _ = write!(out, "{}", (n * 1e6).round() / 1e6);
-    } else {
-        out.push_str("null");
-    }
-}
-
-/// `"key":` after a comma unless first.
-fn key(out: &mut String, first: &mut bool, k: &str) {
-    if !*first {
-        out.push(',');
-    }
-    *first = false;
-    string(out, k);
-    out.push(':');
-}
-
-fn list<T>(
-    out: &mut String,
-    items: impl IntoIterator<Item = T>,
-    mut each: impl FnMut(&mut String, T),
-) {
-    out.push('[');
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        each(out, item);
-    }
-    out.push(']');
-}
-
-fn rates(out: &mut String, rates: &[Rate; 3]) {
-    out.push('{');
-    let mut first = true;
-    for r in rates {
-        key(out, &mut first, &format!("{}m", r.window_secs / 60));
-        let mut f = true;
-        out.push('{');
-        key(out, &mut f, "count");
-        let _ = write!(out, "{}", r.count);
-        key(out, &mut f, "per_second");
-        number(out, r.per_second);
-        key(out, &mut f, "error_ratio");
-        match r.error_ratio {
-            Some(x) => number(out, x),
-            None => out.push_str("null"),
-        }
-        out.push('}');
-    }
-    out.push('}');
-}
-
-fn report(out: &mut String, r: &Report) {
-    let mut f = true;
-    out.push('{');
-    key(out, &mut f, "timestamp");
-    string(out, &r.timestamp());
-    for (k, v) in [("function", r.function), ("module", r.module)] {
-        key(out, &mut f, k);
-        string(out, v);
-    }
-    key(out, &mut f, "error_type");
-    string(out, &r.error_type);
-    key(out, &mut f, "error_kind");
-    string(out, r.error_kind);
-    key(out, &mut f, "severity");
-    string(out, r.severity.as_str());
-    key(out, &mut f, "message");
-    string(out, &r.message);
-    key(out, &mut f, "chain");
-    list(out, &r.chain, |out, link| string(out, link));
-    key(out, &mut f, "root_cause");
-    string(out, r.root_cause());
-    key(out, &mut f, "request_id");
-    opt_string(out, r.request_id.as_deref());
-    key(out, &mut f, "user_id");
-    opt_string(out, r.user_id.as_deref());
-    key(out, &mut f, "fields");
-    out.push('{');
-    let mut ff = true;
-    for (k, v) in &r.fields {
-        key(out, &mut ff, k);
-        string(out, v);
-    }
-    out.push('}');
-    key(out, &mut f, "retry_attempt");
-    match r.retry_attempt {
-        Some(n) => {
-            let _ = write!(out, "{n}");
-        }
-        None => out.push_str("null"),
-    }
-    key(out, &mut f, "duration_ms");
-    match r.duration {
-        Some(d) => number(out, d.as_secs_f64() * 1e3),
-        None => out.push_str("null"),
-    }
-    key(out, &mut f, "fingerprint");
-    string(out, &r.fingerprint_hex());
-    key(out, &mut f, "panic");
-    out.push_str(if r.panic { "true" } else { "false" });
-    key(out, &mut f, "location");
-    opt_string(out, r.location.as_deref());
-    key(out, &mut f, "backtrace");
-    opt_string(out, r.backtrace.as_deref());
-    out.push('}');
-}
-
-fn opt_report(out: &mut String, r: Option<&Report>) {
-    match r {
-        Some(r) => report(out, r),
-        None => out.push_str("null"),
-    }
-}
-
-impl ErrorsSnapshot {
+#[cfg(feature = "endpoint")]
+impl super::snapshot::ErrorsSnapshot {
     /// The snapshot as the JSON `GET /errors` serves. Times are RFC 3339 in UTC with
     /// milliseconds; `null` where there is nothing (no error yet, no context, no call finished
     /// in a window). Its shape, from a real run (three errors of one function, two of them in
@@ -313,9 +169,9 @@ impl ErrorsSnapshot {
     ///   "panic_hook": "chained",
     ///   "first_seen": "2026-12-01T09:55:27.187Z",
     ///   "last_seen": "2026-12-01T09:55:27.187Z",
-    ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1},
-    ///             "5m": {"count": 3, "per_second": 0.01, "error_ratio": 1},
-    ///             "15m": {"count": 3, "per_second": 0.003333, "error_ratio": 1}},
+    ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1.0},
+    ///             "5m": {"count": 3, "per_second": 0.01, "error_ratio": 1.0},
+    ///             "15m": {"count": 3, "per_second": 0.003333, "error_ratio": 1.0}},
     ///   "by_function": [{"function": "charge_card", "module": "shop::pay", "errors": 3, "panics": 0,
     ///                    "retries_exhausted": 0, "first_seen": "2026-12-01T09:55:27.187Z",
     ///                    "last_seen": "2026-12-01T09:55:27.187Z", "rates": {"1m": {"...": "..."}}}],
@@ -345,7 +201,8 @@ impl ErrorsSnapshot {
     /// `chain` is the `source()` chain, outermost first, root cause last (also in
     /// `root_cause`); `retry_attempt` is set on reports of exhausted `#[retry]` calls;
     /// `location` on panics. Groups' `error_ratio` is always `null` (a group has no calls of
-    /// its own). `panic_hook` is [`PanicHookState`](super::PanicHookState): `chained` while
+    /// its own). Ratios, rates and durations are rounded to six decimals. `panic_hook` is
+    /// [`PanicHookState`](super::PanicHookState): `chained` while
     /// errmon's panic hook sees panics, `replaced` once a panic went round it (a hook set
     /// after errmon's replaced it; see [`install_panic_hook`](super::install_panic_hook)),
     /// `absent` when it was never installed.
@@ -357,130 +214,321 @@ impl ErrorsSnapshot {
     /// }
     /// ```
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(4096);
-        let mut f = true;
-        out.push('{');
-        key(&mut out, &mut f, "generated_at");
-        string(&mut out, &format_rfc3339(self.generated_ms));
-        key(&mut out, &mut f, "totals");
-        {
-            let t = &self.totals;
-            let mut tf = true;
-            out.push('{');
-            for (k, v) in [
-                ("errors", t.errors),
-                ("panics", t.panics),
-                ("retries_exhausted", t.retries_exhausted),
-                ("reports_stored", t.reports_stored),
-                ("groups", t.groups as u64),
-                ("groups_folded", t.groups_folded),
-            ] {
-                key(&mut out, &mut tf, k);
-                let _ = write!(out, "{v}");
-            }
-            key(&mut out, &mut tf, "dropped");
-            out.push('{');
-            let mut df = true;
-            for (reason, n) in &t.dropped {
-                key(&mut out, &mut df, reason.as_str());
-                let _ = write!(out, "{n}");
-            }
-            out.push_str("}}");
+        let mut out = Vec::with_capacity(4096);
+        // Into a `Vec`, with views whose every part serializes: this cannot fail.
+        serde_json::to_writer(&mut out, &view::Snapshot::from(self))
+            .expect("the views of a snapshot always serialize");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+}
+
+/// Views of the snapshot in the shape of the JSON, field for field.
+#[cfg(feature = "endpoint")]
+mod view {
+    use std::fmt::Display;
+
+    use serde::{Serialize, Serializer};
+
+    use super::super::PanicHookState;
+    use super::super::report::{Hex, Report, Severity};
+    use super::super::snapshot::{DropReason, ErrorsSnapshot, FunctionErrors, Group, Rate, Totals};
+    use super::super::time::format_rfc3339;
+
+    /// Milliseconds since the Unix epoch, as RFC 3339.
+    struct Time(u64);
+
+    impl Serialize for Time {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&format_rfc3339(self.0))
         }
-        key(&mut out, &mut f, "panic_hook");
-        string(&mut out, self.panic_hook.as_str());
-        key(&mut out, &mut f, "first_seen");
-        time(&mut out, self.first_seen_ms);
-        key(&mut out, &mut f, "last_seen");
-        time(&mut out, self.last_seen_ms);
-        key(&mut out, &mut f, "rates");
-        rates(&mut out, &self.rates);
-        key(&mut out, &mut f, "by_function");
-        list(&mut out, &self.by_function, |out, fe| {
-            let mut f = true;
-            out.push('{');
-            key(out, &mut f, "function");
-            string(out, fe.function);
-            key(out, &mut f, "module");
-            string(out, fe.module);
-            for (k, v) in [
-                ("errors", fe.errors),
-                ("panics", fe.panics),
-                ("retries_exhausted", fe.retries_exhausted),
-            ] {
-                key(out, &mut f, k);
-                let _ = write!(out, "{v}");
-            }
-            key(out, &mut f, "first_seen");
-            time(out, Some(fe.first_seen_ms));
-            key(out, &mut f, "last_seen");
-            time(out, Some(fe.last_seen_ms));
-            key(out, &mut f, "rates");
-            rates(out, &fe.rates);
-            out.push('}');
-        });
-        key(&mut out, &mut f, "by_type");
-        list(&mut out, &self.by_type, |out, (t, n)| {
-            out.push_str("{\"error_type\":");
-            string(out, t);
-            let _ = write!(out, ",\"count\":{n}}}");
-        });
-        key(&mut out, &mut f, "by_kind");
-        list(&mut out, &self.by_kind, |out, (k, n)| {
-            out.push_str("{\"error_kind\":");
-            string(out, k);
-            let _ = write!(out, ",\"count\":{n}}}");
-        });
-        key(&mut out, &mut f, "by_severity");
-        out.push('{');
-        let mut sf = true;
-        for (s, n) in &self.by_severity {
-            key(&mut out, &mut sf, s.as_str());
-            let _ = write!(out, "{n}");
+    }
+
+    /// A number rounded to six decimals; `null` when not finite.
+    struct Rounded(f64);
+
+    impl Serialize for Rounded {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_f64((self.0 * 1e6).round() / 1e6)
         }
-        out.push('}');
-        key(&mut out, &mut f, "top_groups");
-        list(&mut out, &self.top_groups, |out, g| {
-            let mut f = true;
-            out.push('{');
-            key(out, &mut f, "fingerprint");
-            string(out, &format!("{:016x}", g.fingerprint));
-            key(out, &mut f, "function");
-            string(out, g.function);
-            key(out, &mut f, "module");
-            string(out, g.module);
-            key(out, &mut f, "error_type");
-            string(out, &g.error_type);
-            key(out, &mut f, "error_kind");
-            string(out, g.error_kind);
-            key(out, &mut f, "message");
-            string(out, &g.message);
-            key(out, &mut f, "count");
-            let _ = write!(out, "{}", g.count);
-            key(out, &mut f, "first_seen");
-            time(out, Some(g.first_seen_ms));
-            key(out, &mut f, "last_seen");
-            time(out, Some(g.last_seen_ms));
-            key(out, &mut f, "users");
-            let _ = write!(
-                out,
-                "{{\"count\":{},\"estimated\":{}}}",
-                g.users, g.users_estimated
-            );
-            key(out, &mut f, "samples");
-            list(out, &g.samples, |out, s| string(out, s));
-            key(out, &mut f, "rates");
-            rates(out, &g.rates);
-            out.push('}');
-        });
-        key(&mut out, &mut f, "first_error");
-        opt_report(&mut out, self.first_error.as_ref());
-        key(&mut out, &mut f, "last_error");
-        opt_report(&mut out, self.last_error.as_ref());
-        key(&mut out, &mut f, "recent");
-        list(&mut out, &self.recent, report);
-        out.push('}');
-        out
+    }
+
+    /// A value as the string its `Display` writes.
+    fn display<S: Serializer>(value: &impl Display, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    /// Each item of a list through its view.
+    struct Each<'a, T, V>(&'a [T], fn(&'a T) -> V);
+
+    impl<'a, T, V: Serialize> Serialize for Each<'a, T, V> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(self.1))
+        }
+    }
+
+    /// Name and count pairs as an object.
+    fn counts<S: Serializer, K: Copy>(
+        pairs: &[(K, u64)],
+        name: fn(K) -> &'static str,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(pairs.iter().map(|&(k, n)| (name(k), n)))
+    }
+
+    fn dropped<S: Serializer>(pairs: &[(DropReason, u64)], s: S) -> Result<S::Ok, S::Error> {
+        counts(pairs, DropReason::as_str, s)
+    }
+
+    fn severities<S: Serializer>(pairs: &[(Severity, u64)], s: S) -> Result<S::Ok, S::Error> {
+        counts(pairs, Severity::as_str, s)
+    }
+
+    fn fields<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+    }
+
+    /// The 1, 5 and 15-minute windows, keyed `1m`, `5m`, `15m`.
+    struct Rates<'a>(&'a [Rate; 3]);
+
+    /// A window's key: its minutes, `5m`.
+    struct Window(u64);
+
+    impl Serialize for Window {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&format_args!("{}m", self.0 / 60))
+        }
+    }
+
+    impl Serialize for Rates<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|r| {
+                (
+                    Window(r.window_secs),
+                    RateView {
+                        count: r.count,
+                        per_second: Rounded(r.per_second),
+                        error_ratio: r.error_ratio.map(Rounded),
+                    },
+                )
+            }))
+        }
+    }
+
+    #[derive(Serialize)]
+    struct RateView {
+        count: u64,
+        per_second: Rounded,
+        error_ratio: Option<Rounded>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Snapshot<'a> {
+        generated_at: Time,
+        totals: TotalsView<'a>,
+        #[serde(serialize_with = "hook")]
+        panic_hook: PanicHookState,
+        first_seen: Option<Time>,
+        last_seen: Option<Time>,
+        rates: Rates<'a>,
+        by_function: Each<'a, FunctionErrors, FunctionView<'a>>,
+        by_type: Each<'a, (String, u64), TypeCount<'a>>,
+        by_kind: Each<'a, (&'static str, u64), KindCount>,
+        #[serde(serialize_with = "severities")]
+        by_severity: &'a [(Severity, u64)],
+        top_groups: Each<'a, Group, GroupView<'a>>,
+        first_error: Option<ReportView<'a>>,
+        last_error: Option<ReportView<'a>>,
+        recent: Each<'a, Report, ReportView<'a>>,
+    }
+
+    fn hook<S: Serializer>(state: &PanicHookState, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(state.as_str())
+    }
+
+    impl<'a> From<&'a ErrorsSnapshot> for Snapshot<'a> {
+        fn from(snap: &'a ErrorsSnapshot) -> Self {
+            Snapshot {
+                generated_at: Time(snap.generated_ms),
+                totals: TotalsView::from(&snap.totals),
+                panic_hook: snap.panic_hook,
+                first_seen: snap.first_seen_ms.map(Time),
+                last_seen: snap.last_seen_ms.map(Time),
+                rates: Rates(&snap.rates),
+                by_function: Each(&snap.by_function, FunctionView::from),
+                by_type: Each(&snap.by_type, |(t, n)| TypeCount {
+                    error_type: t,
+                    count: *n,
+                }),
+                by_kind: Each(&snap.by_kind, |&(k, n)| KindCount {
+                    error_kind: k,
+                    count: n,
+                }),
+                by_severity: &snap.by_severity,
+                top_groups: Each(&snap.top_groups, GroupView::from),
+                first_error: snap.first_error.as_ref().map(ReportView::from),
+                last_error: snap.last_error.as_ref().map(ReportView::from),
+                recent: Each(&snap.recent, ReportView::from),
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct TotalsView<'a> {
+        errors: u64,
+        panics: u64,
+        retries_exhausted: u64,
+        reports_stored: u64,
+        groups: usize,
+        groups_folded: u64,
+        #[serde(serialize_with = "dropped")]
+        dropped: &'a [(DropReason, u64)],
+    }
+
+    impl<'a> From<&'a Totals> for TotalsView<'a> {
+        fn from(t: &'a Totals) -> Self {
+            TotalsView {
+                errors: t.errors,
+                panics: t.panics,
+                retries_exhausted: t.retries_exhausted,
+                reports_stored: t.reports_stored,
+                groups: t.groups,
+                groups_folded: t.groups_folded,
+                dropped: &t.dropped,
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct FunctionView<'a> {
+        function: &'a str,
+        module: &'a str,
+        errors: u64,
+        panics: u64,
+        retries_exhausted: u64,
+        first_seen: Time,
+        last_seen: Time,
+        rates: Rates<'a>,
+    }
+
+    impl<'a> From<&'a FunctionErrors> for FunctionView<'a> {
+        fn from(f: &'a FunctionErrors) -> Self {
+            FunctionView {
+                function: f.function,
+                module: f.module,
+                errors: f.errors,
+                panics: f.panics,
+                retries_exhausted: f.retries_exhausted,
+                first_seen: Time(f.first_seen_ms),
+                last_seen: Time(f.last_seen_ms),
+                rates: Rates(&f.rates),
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct TypeCount<'a> {
+        error_type: &'a str,
+        count: u64,
+    }
+
+    #[derive(Serialize)]
+    struct KindCount {
+        error_kind: &'static str,
+        count: u64,
+    }
+
+    #[derive(Serialize)]
+    struct GroupView<'a> {
+        #[serde(serialize_with = "display")]
+        fingerprint: Hex,
+        function: &'a str,
+        module: &'a str,
+        error_type: &'a str,
+        error_kind: &'a str,
+        message: &'a str,
+        count: u64,
+        first_seen: Time,
+        last_seen: Time,
+        users: Users,
+        samples: &'a [String],
+        rates: Rates<'a>,
+    }
+
+    #[derive(Serialize)]
+    struct Users {
+        count: u64,
+        estimated: bool,
+    }
+
+    impl<'a> From<&'a Group> for GroupView<'a> {
+        fn from(g: &'a Group) -> Self {
+            GroupView {
+                fingerprint: Hex(g.fingerprint),
+                function: g.function,
+                module: g.module,
+                error_type: &g.error_type,
+                error_kind: g.error_kind,
+                message: &g.message,
+                count: g.count,
+                first_seen: Time(g.first_seen_ms),
+                last_seen: Time(g.last_seen_ms),
+                users: Users {
+                    count: g.users,
+                    estimated: g.users_estimated,
+                },
+                samples: &g.samples,
+                rates: Rates(&g.rates),
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ReportView<'a> {
+        timestamp: Time,
+        function: &'a str,
+        module: &'a str,
+        error_type: &'a str,
+        error_kind: &'a str,
+        severity: &'a str,
+        message: &'a str,
+        chain: &'a [String],
+        root_cause: &'a str,
+        request_id: Option<&'a str>,
+        user_id: Option<&'a str>,
+        #[serde(serialize_with = "fields")]
+        fields: &'a [(String, String)],
+        retry_attempt: Option<u32>,
+        duration_ms: Option<Rounded>,
+        #[serde(serialize_with = "display")]
+        fingerprint: Hex,
+        panic: bool,
+        location: Option<&'a str>,
+        backtrace: Option<&'a str>,
+    }
+
+    impl<'a> From<&'a Report> for ReportView<'a> {
+        fn from(r: &'a Report) -> Self {
+            ReportView {
+                timestamp: Time(r.unix_ms),
+                function: r.function,
+                module: r.module,
+                error_type: &r.error_type,
+                error_kind: r.error_kind,
+                severity: r.severity.as_str(),
+                message: &r.message,
+                chain: &r.chain,
+                root_cause: r.root_cause(),
+                request_id: r.request_id.as_deref(),
+                user_id: r.user_id.as_deref(),
+                fields: &r.fields,
+                retry_attempt: r.retry_attempt,
+                duration_ms: r.duration.map(|d| Rounded(d.as_secs_f64() * 1e3)),
+                fingerprint: Hex(r.fingerprint),
+                panic: r.panic,
+                location: r.location.as_deref(),
+                backtrace: r.backtrace.as_deref(),
+            }
+        }
     }
 }
 
@@ -489,10 +537,12 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "endpoint")]
     fn strings_are_escaped() {
-        let mut out = String::new();
-        string(&mut out, "a\"b\\c\nd\u{1}é");
-        assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
+        let mut report = super::super::tracker::tests_support::report();
+        report.message = "a\"b\\c\nd\u{1}é".to_owned();
+        let out = serde_json::to_string(&view::ReportView::from(&report)).unwrap();
+        assert!(out.contains(r#","message":"a\"b\\c\nd\u0001é","#), "{out}");
     }
 
     #[test]

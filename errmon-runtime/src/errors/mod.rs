@@ -69,9 +69,11 @@ pub use config::{
     DEFAULT_MAX_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_RING_SIZE, DEFAULT_SAMPLE_ABOVE, ErrorSettings,
     ReportHead, SettingsError,
 };
+pub use json::QueryError;
+#[cfg(feature = "endpoint")]
+pub use json::errors_json;
 #[cfg(feature = "endpoint")]
 pub(crate) use json::percent_decode;
-pub use json::{QueryError, errors_json};
 pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{ErrorRef, MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use snapshot::{
