@@ -216,20 +216,18 @@ impl super::snapshot::ErrorsSnapshot {
     pub fn to_json(&self) -> String {
         let mut out = Vec::with_capacity(4096);
         // Into a `Vec`, with views whose every part serializes: this cannot fail.
-        serde_json::to_writer(&mut out, &view::Snapshot::from(self))
+        serde_json::to_writer(&mut out, &view::SnapshotJson(self))
             .expect("the views of a snapshot always serialize");
         String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 
-/// Views of the snapshot in the shape of the JSON, field for field.
+/// Views of the snapshot in the shape of the JSON, key for key, each a `Serialize` impl
+/// borrowing what it shows (no derive: `serde_derive` would double what JSON adds to a build).
 #[cfg(feature = "endpoint")]
 mod view {
-    use std::fmt::Display;
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-    use serde::{Serialize, Serializer};
-
-    use super::super::PanicHookState;
     use super::super::report::{Hex, Report, Severity};
     use super::super::snapshot::{DropReason, ErrorsSnapshot, FunctionErrors, Group, Rate, Totals};
     use super::super::time::format_rfc3339;
@@ -252,9 +250,13 @@ mod view {
         }
     }
 
-    /// A value as the string its `Display` writes.
-    fn display<S: Serializer>(value: &impl Display, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(value)
+    /// A fingerprint, 16 hex digits.
+    struct Fingerprint(u64);
+
+    impl Serialize for Fingerprint {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&Hex(self.0))
+        }
     }
 
     /// Each item of a list through its view.
@@ -266,25 +268,25 @@ mod view {
         }
     }
 
-    /// Name and count pairs as an object.
-    fn counts<S: Serializer, K: Copy>(
-        pairs: &[(K, u64)],
-        name: fn(K) -> &'static str,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_map(pairs.iter().map(|&(k, n)| (name(k), n)))
+    /// Counts as an object keyed by name: `{"info": 0, "warning": 2, ..}`.
+    struct Counts<'a, K>(&'a [(K, u64)], fn(K) -> &'static str);
+
+    impl<K: Copy> Serialize for Counts<'_, K> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|&(k, n)| (self.1(k), n)))
+        }
     }
 
-    fn dropped<S: Serializer>(pairs: &[(DropReason, u64)], s: S) -> Result<S::Ok, S::Error> {
-        counts(pairs, DropReason::as_str, s)
-    }
+    /// One count of a list, named: `{"error_type": "PayError", "count": 3}`.
+    struct Count<'a>(&'static str, &'a str, u64);
 
-    fn severities<S: Serializer>(pairs: &[(Severity, u64)], s: S) -> Result<S::Ok, S::Error> {
-        counts(pairs, Severity::as_str, s)
-    }
-
-    fn fields<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+    impl Serialize for Count<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_struct("Count", 2)?;
+            m.serialize_field(self.0, self.1)?;
+            m.serialize_field("count", &self.2)?;
+            m.end()
+        }
     }
 
     /// The 1, 5 and 15-minute windows, keyed `1m`, `5m`, `15m`.
@@ -301,233 +303,157 @@ mod view {
 
     impl Serialize for Rates<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_map(self.0.iter().map(|r| {
-                (
-                    Window(r.window_secs),
-                    RateView {
-                        count: r.count,
-                        per_second: Rounded(r.per_second),
-                        error_ratio: r.error_ratio.map(Rounded),
-                    },
-                )
-            }))
+            s.collect_map(self.0.iter().map(|r| (Window(r.window_secs), RateJson(r))))
         }
     }
 
-    #[derive(Serialize)]
-    struct RateView {
-        count: u64,
-        per_second: Rounded,
-        error_ratio: Option<Rounded>,
-    }
+    struct RateJson<'a>(&'a Rate);
 
-    #[derive(Serialize)]
-    pub(super) struct Snapshot<'a> {
-        generated_at: Time,
-        totals: TotalsView<'a>,
-        #[serde(serialize_with = "hook")]
-        panic_hook: PanicHookState,
-        first_seen: Option<Time>,
-        last_seen: Option<Time>,
-        rates: Rates<'a>,
-        by_function: Each<'a, FunctionErrors, FunctionView<'a>>,
-        by_type: Each<'a, (String, u64), TypeCount<'a>>,
-        by_kind: Each<'a, (&'static str, u64), KindCount>,
-        #[serde(serialize_with = "severities")]
-        by_severity: &'a [(Severity, u64)],
-        top_groups: Each<'a, Group, GroupView<'a>>,
-        first_error: Option<ReportView<'a>>,
-        last_error: Option<ReportView<'a>>,
-        recent: Each<'a, Report, ReportView<'a>>,
-    }
-
-    fn hook<S: Serializer>(state: &PanicHookState, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(state.as_str())
-    }
-
-    impl<'a> From<&'a ErrorsSnapshot> for Snapshot<'a> {
-        fn from(snap: &'a ErrorsSnapshot) -> Self {
-            Snapshot {
-                generated_at: Time(snap.generated_ms),
-                totals: TotalsView::from(&snap.totals),
-                panic_hook: snap.panic_hook,
-                first_seen: snap.first_seen_ms.map(Time),
-                last_seen: snap.last_seen_ms.map(Time),
-                rates: Rates(&snap.rates),
-                by_function: Each(&snap.by_function, FunctionView::from),
-                by_type: Each(&snap.by_type, |(t, n)| TypeCount {
-                    error_type: t,
-                    count: *n,
-                }),
-                by_kind: Each(&snap.by_kind, |&(k, n)| KindCount {
-                    error_kind: k,
-                    count: n,
-                }),
-                by_severity: &snap.by_severity,
-                top_groups: Each(&snap.top_groups, GroupView::from),
-                first_error: snap.first_error.as_ref().map(ReportView::from),
-                last_error: snap.last_error.as_ref().map(ReportView::from),
-                recent: Each(&snap.recent, ReportView::from),
-            }
+    impl Serialize for RateJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let r = self.0;
+            let mut m = s.serialize_struct("Rate", 3)?;
+            m.serialize_field("count", &r.count)?;
+            m.serialize_field("per_second", &Rounded(r.per_second))?;
+            m.serialize_field("error_ratio", &r.error_ratio.map(Rounded))?;
+            m.end()
         }
     }
 
-    #[derive(Serialize)]
-    struct TotalsView<'a> {
-        errors: u64,
-        panics: u64,
-        retries_exhausted: u64,
-        reports_stored: u64,
-        groups: usize,
-        groups_folded: u64,
-        #[serde(serialize_with = "dropped")]
-        dropped: &'a [(DropReason, u64)],
-    }
+    pub(super) struct SnapshotJson<'a>(pub(super) &'a ErrorsSnapshot);
 
-    impl<'a> From<&'a Totals> for TotalsView<'a> {
-        fn from(t: &'a Totals) -> Self {
-            TotalsView {
-                errors: t.errors,
-                panics: t.panics,
-                retries_exhausted: t.retries_exhausted,
-                reports_stored: t.reports_stored,
-                groups: t.groups,
-                groups_folded: t.groups_folded,
-                dropped: &t.dropped,
-            }
+    impl Serialize for SnapshotJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let snap = self.0;
+            let mut m = s.serialize_struct("ErrorsSnapshot", 14)?;
+            m.serialize_field("generated_at", &Time(snap.generated_ms))?;
+            m.serialize_field("totals", &TotalsJson(&snap.totals))?;
+            m.serialize_field("panic_hook", snap.panic_hook.as_str())?;
+            m.serialize_field("first_seen", &snap.first_seen_ms.map(Time))?;
+            m.serialize_field("last_seen", &snap.last_seen_ms.map(Time))?;
+            m.serialize_field("rates", &Rates(&snap.rates))?;
+            m.serialize_field("by_function", &Each(&snap.by_function, FunctionJson))?;
+            m.serialize_field(
+                "by_type",
+                &Each(&snap.by_type, |(t, n)| Count("error_type", t, *n)),
+            )?;
+            m.serialize_field(
+                "by_kind",
+                &Each(&snap.by_kind, |&(k, n)| Count("error_kind", k, n)),
+            )?;
+            m.serialize_field("by_severity", &Counts(&snap.by_severity, Severity::as_str))?;
+            m.serialize_field("top_groups", &Each(&snap.top_groups, GroupJson))?;
+            m.serialize_field("first_error", &snap.first_error.as_ref().map(ReportJson))?;
+            m.serialize_field("last_error", &snap.last_error.as_ref().map(ReportJson))?;
+            m.serialize_field("recent", &Each(&snap.recent, ReportJson))?;
+            m.end()
         }
     }
 
-    #[derive(Serialize)]
-    struct FunctionView<'a> {
-        function: &'a str,
-        module: &'a str,
-        errors: u64,
-        panics: u64,
-        retries_exhausted: u64,
-        first_seen: Time,
-        last_seen: Time,
-        rates: Rates<'a>,
-    }
+    struct TotalsJson<'a>(&'a Totals);
 
-    impl<'a> From<&'a FunctionErrors> for FunctionView<'a> {
-        fn from(f: &'a FunctionErrors) -> Self {
-            FunctionView {
-                function: f.function,
-                module: f.module,
-                errors: f.errors,
-                panics: f.panics,
-                retries_exhausted: f.retries_exhausted,
-                first_seen: Time(f.first_seen_ms),
-                last_seen: Time(f.last_seen_ms),
-                rates: Rates(&f.rates),
-            }
+    impl Serialize for TotalsJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let t = self.0;
+            let mut m = s.serialize_struct("Totals", 7)?;
+            m.serialize_field("errors", &t.errors)?;
+            m.serialize_field("panics", &t.panics)?;
+            m.serialize_field("retries_exhausted", &t.retries_exhausted)?;
+            m.serialize_field("reports_stored", &t.reports_stored)?;
+            m.serialize_field("groups", &t.groups)?;
+            m.serialize_field("groups_folded", &t.groups_folded)?;
+            m.serialize_field("dropped", &Counts(&t.dropped, DropReason::as_str))?;
+            m.end()
         }
     }
 
-    #[derive(Serialize)]
-    struct TypeCount<'a> {
-        error_type: &'a str,
-        count: u64,
-    }
+    struct FunctionJson<'a>(&'a FunctionErrors);
 
-    #[derive(Serialize)]
-    struct KindCount {
-        error_kind: &'static str,
-        count: u64,
-    }
-
-    #[derive(Serialize)]
-    struct GroupView<'a> {
-        #[serde(serialize_with = "display")]
-        fingerprint: Hex,
-        function: &'a str,
-        module: &'a str,
-        error_type: &'a str,
-        error_kind: &'a str,
-        message: &'a str,
-        count: u64,
-        first_seen: Time,
-        last_seen: Time,
-        users: Users,
-        samples: &'a [String],
-        rates: Rates<'a>,
-    }
-
-    #[derive(Serialize)]
-    struct Users {
-        count: u64,
-        estimated: bool,
-    }
-
-    impl<'a> From<&'a Group> for GroupView<'a> {
-        fn from(g: &'a Group) -> Self {
-            GroupView {
-                fingerprint: Hex(g.fingerprint),
-                function: g.function,
-                module: g.module,
-                error_type: &g.error_type,
-                error_kind: g.error_kind,
-                message: &g.message,
-                count: g.count,
-                first_seen: Time(g.first_seen_ms),
-                last_seen: Time(g.last_seen_ms),
-                users: Users {
-                    count: g.users,
-                    estimated: g.users_estimated,
-                },
-                samples: &g.samples,
-                rates: Rates(&g.rates),
-            }
+    impl Serialize for FunctionJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let f = self.0;
+            let mut m = s.serialize_struct("FunctionErrors", 8)?;
+            m.serialize_field("function", f.function)?;
+            m.serialize_field("module", f.module)?;
+            m.serialize_field("errors", &f.errors)?;
+            m.serialize_field("panics", &f.panics)?;
+            m.serialize_field("retries_exhausted", &f.retries_exhausted)?;
+            m.serialize_field("first_seen", &Time(f.first_seen_ms))?;
+            m.serialize_field("last_seen", &Time(f.last_seen_ms))?;
+            m.serialize_field("rates", &Rates(&f.rates))?;
+            m.end()
         }
     }
 
-    #[derive(Serialize)]
-    pub(super) struct ReportView<'a> {
-        timestamp: Time,
-        function: &'a str,
-        module: &'a str,
-        error_type: &'a str,
-        error_kind: &'a str,
-        severity: &'a str,
-        message: &'a str,
-        chain: &'a [String],
-        root_cause: &'a str,
-        request_id: Option<&'a str>,
-        user_id: Option<&'a str>,
-        #[serde(serialize_with = "fields")]
-        fields: &'a [(String, String)],
-        retry_attempt: Option<u32>,
-        duration_ms: Option<Rounded>,
-        #[serde(serialize_with = "display")]
-        fingerprint: Hex,
-        panic: bool,
-        location: Option<&'a str>,
-        backtrace: Option<&'a str>,
+    struct GroupJson<'a>(&'a Group);
+
+    /// Distinct users of a group, and whether that is an estimate.
+    struct Users(u64, bool);
+
+    impl Serialize for Users {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_struct("Users", 2)?;
+            m.serialize_field("count", &self.0)?;
+            m.serialize_field("estimated", &self.1)?;
+            m.end()
+        }
     }
 
-    impl<'a> From<&'a Report> for ReportView<'a> {
-        fn from(r: &'a Report) -> Self {
-            ReportView {
-                timestamp: Time(r.unix_ms),
-                function: r.function,
-                module: r.module,
-                error_type: &r.error_type,
-                error_kind: r.error_kind,
-                severity: r.severity.as_str(),
-                message: &r.message,
-                chain: &r.chain,
-                root_cause: r.root_cause(),
-                request_id: r.request_id.as_deref(),
-                user_id: r.user_id.as_deref(),
-                fields: &r.fields,
-                retry_attempt: r.retry_attempt,
-                duration_ms: r.duration.map(|d| Rounded(d.as_secs_f64() * 1e3)),
-                fingerprint: Hex(r.fingerprint),
-                panic: r.panic,
-                location: r.location.as_deref(),
-                backtrace: r.backtrace.as_deref(),
-            }
+    impl Serialize for GroupJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let g = self.0;
+            let mut m = s.serialize_struct("Group", 12)?;
+            m.serialize_field("fingerprint", &Fingerprint(g.fingerprint))?;
+            m.serialize_field("function", g.function)?;
+            m.serialize_field("module", g.module)?;
+            m.serialize_field("error_type", &g.error_type)?;
+            m.serialize_field("error_kind", g.error_kind)?;
+            m.serialize_field("message", &g.message)?;
+            m.serialize_field("count", &g.count)?;
+            m.serialize_field("first_seen", &Time(g.first_seen_ms))?;
+            m.serialize_field("last_seen", &Time(g.last_seen_ms))?;
+            m.serialize_field("users", &Users(g.users, g.users_estimated))?;
+            m.serialize_field("samples", &g.samples)?;
+            m.serialize_field("rates", &Rates(&g.rates))?;
+            m.end()
+        }
+    }
+
+    pub(super) struct ReportJson<'a>(pub(super) &'a Report);
+
+    /// Name and value pairs as an object.
+    struct Pairs<'a>(&'a [(String, String)]);
+
+    impl Serialize for Pairs<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    impl Serialize for ReportJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let r = self.0;
+            let mut m = s.serialize_struct("Report", 18)?;
+            m.serialize_field("timestamp", &Time(r.unix_ms))?;
+            m.serialize_field("function", r.function)?;
+            m.serialize_field("module", r.module)?;
+            m.serialize_field("error_type", &r.error_type)?;
+            m.serialize_field("error_kind", r.error_kind)?;
+            m.serialize_field("severity", r.severity.as_str())?;
+            m.serialize_field("message", &r.message)?;
+            m.serialize_field("chain", &r.chain)?;
+            m.serialize_field("root_cause", r.root_cause())?;
+            m.serialize_field("request_id", &r.request_id)?;
+            m.serialize_field("user_id", &r.user_id)?;
+            m.serialize_field("fields", &Pairs(&r.fields))?;
+            m.serialize_field("retry_attempt", &r.retry_attempt)?;
+            let duration_ms = r.duration.map(|d| Rounded(d.as_secs_f64() * 1e3));
+            m.serialize_field("duration_ms", &duration_ms)?;
+            m.serialize_field("fingerprint", &Fingerprint(r.fingerprint))?;
+            m.serialize_field("panic", &r.panic)?;
+            m.serialize_field("location", &r.location)?;
+            m.serialize_field("backtrace", &r.backtrace)?;
+            m.end()
         }
     }
 }
@@ -541,7 +467,7 @@ mod tests {
     fn strings_are_escaped() {
         let mut report = super::super::tracker::tests_support::report();
         report.message = "a\"b\\c\nd\u{1}é".to_owned();
-        let out = serde_json::to_string(&view::ReportView::from(&report)).unwrap();
+        let out = serde_json::to_string(&view::ReportJson(&report)).unwrap();
         assert!(out.contains(r#","message":"a\"b\\c\nd\u0001é","#), "{out}");
     }
 
