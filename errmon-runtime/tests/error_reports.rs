@@ -277,6 +277,7 @@ fn the_query_selects_by_function_limit_and_time() {
 }
 
 #[test]
+#[cfg(feature = "endpoint")]
 fn the_json_has_the_documented_shape() {
     Context::from_request_id(Some("req-json"))
         .scope(|| charge(5))

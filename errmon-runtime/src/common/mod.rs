@@ -3,7 +3,6 @@
 
 pub(crate) mod clock;
 pub(crate) mod once;
-#[cfg(feature = "endpoint")]
 pub(crate) mod query;
 pub(crate) mod thread;
 pub(crate) mod time;

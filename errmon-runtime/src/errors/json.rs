@@ -1,12 +1,13 @@
-//! The JSON of `GET /errors`, written by hand (the schema is small and fixed, and a JSON
-//! crate would cost every library that depends on errmon its build time), and the parsing of
-//! the route's query string.
+//! The JSON of `GET /errors`, through `serde` (with the `endpoint` feature: a library built
+//! without it compiles no JSON crate), and the parsing of the route's query string.
+//!
+//! The JSON is written from views borrowing the snapshot, in the order of its documented
+//! schema; nothing is cloned.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-use super::report::Report;
-use super::snapshot::{ErrorsSnapshot, GroupOrder, MAX_LIMIT, Query, Rate, errors_with};
-use crate::common::time::{format_rfc3339, parse_rfc3339};
+use super::snapshot::{GroupOrder, MAX_LIMIT, Query};
+use crate::common::time::parse_rfc3339;
 
 /// A bad query parameter of `GET /errors`; the message names it (served as `400`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,25 +39,6 @@ impl fmt::Display for QueryError {
 /// The message names the parameter and what it accepts; there is no underlying cause.
 impl std::error::Error for QueryError {}
 
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 impl Query {
     /// Parses a query string such as `limit=5&function=charge&since=2026-12-01T09:00:00Z`
     /// (a leading `?` is allowed, values are percent-decoded). Parameters: `limit` (1 to
@@ -64,24 +46,8 @@ impl Query {
     /// other parameter, a repeated one or a bad value is an error naming it.
     pub fn parse(query: &str) -> Result<Query, QueryError> {
         let mut q = Query::default();
-        let mut seen: Vec<String> = Vec::new();
-        for pair in query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
-            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = percent_decode(raw_key).unwrap_or_else(|| raw_key.to_owned());
-            let value = percent_decode(raw_value).ok_or_else(|| {
-                QueryError::new(
-                    &key,
-                    format!("`{key}`: `{raw_value}` is not valid percent-encoded UTF-8"),
-                )
-            })?;
-            if seen.contains(&key) {
-                return Err(QueryError::new(&key, format!("`{key}` is given twice")));
-            }
-            seen.push(key.clone());
+        for pair in crate::common::query::pairs(query) {
+            let (key, value) = pair.map_err(|bad| QueryError::new(&bad.key, bad.message))?;
             match key.as_str() {
                 "limit" => {
                     q.limit = value
@@ -146,158 +112,13 @@ impl Query {
 /// assert!(err.to_string().contains("`since`"));
 /// # Ok::<(), errmon_runtime::errors::QueryError>(())
 /// ```
+#[cfg(feature = "endpoint")]
 pub fn errors_json(query: &str) -> Result<String, QueryError> {
-    Ok(errors_with(&Query::parse(query)?).to_json())
+    Ok(super::snapshot::errors_with(&Query::parse(query)?).to_json())
 }
 
-/// A JSON string literal.
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn opt_string(out: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => string(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-fn time(out: &mut String, ms: Option<u64>) {
-    opt_string(out, ms.map(format_rfc3339).as_deref());
-}
-
-fn number(out: &mut String, n: f64) {
-    if n.is_finite() {
-        let _ = write!(out, "{}", (n * 1e6).round() / 1e6);
-    } else {
-        out.push_str("null");
-    }
-}
-
-/// `"key":` after a comma unless first.
-fn key(out: &mut String, first: &mut bool, k: &str) {
-    if !*first {
-        out.push(',');
-    }
-    *first = false;
-    string(out, k);
-    out.push(':');
-}
-
-fn list<T>(
-    out: &mut String,
-    items: impl IntoIterator<Item = T>,
-    mut each: impl FnMut(&mut String, T),
-) {
-    out.push('[');
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        each(out, item);
-    }
-    out.push(']');
-}
-
-fn rates(out: &mut String, rates: &[Rate; 3]) {
-    out.push('{');
-    let mut first = true;
-    for r in rates {
-        key(out, &mut first, &format!("{}m", r.window_secs / 60));
-        let mut f = true;
-        out.push('{');
-        key(out, &mut f, "count");
-        let _ = write!(out, "{}", r.count);
-        key(out, &mut f, "per_second");
-        number(out, r.per_second);
-        key(out, &mut f, "error_ratio");
-        match r.error_ratio {
-            Some(x) => number(out, x),
-            None => out.push_str("null"),
-        }
-        out.push('}');
-    }
-    out.push('}');
-}
-
-fn report(out: &mut String, r: &Report) {
-    let mut f = true;
-    out.push('{');
-    key(out, &mut f, "timestamp");
-    string(out, &r.timestamp());
-    for (k, v) in [("function", r.function), ("module", r.module)] {
-        key(out, &mut f, k);
-        string(out, v);
-    }
-    key(out, &mut f, "error_type");
-    string(out, &r.error_type);
-    key(out, &mut f, "error_kind");
-    string(out, r.error_kind);
-    key(out, &mut f, "severity");
-    string(out, r.severity.as_str());
-    key(out, &mut f, "message");
-    string(out, &r.message);
-    key(out, &mut f, "chain");
-    list(out, &r.chain, |out, link| string(out, link));
-    key(out, &mut f, "root_cause");
-    string(out, r.root_cause());
-    key(out, &mut f, "request_id");
-    opt_string(out, r.request_id.as_deref());
-    key(out, &mut f, "user_id");
-    opt_string(out, r.user_id.as_deref());
-    key(out, &mut f, "fields");
-    out.push('{');
-    let mut ff = true;
-    for (k, v) in &r.fields {
-        key(out, &mut ff, k);
-        string(out, v);
-    }
-    out.push('}');
-    key(out, &mut f, "retry_attempt");
-    match r.retry_attempt {
-        Some(n) => {
-            let _ = write!(out, "{n}");
-        }
-        None => out.push_str("null"),
-    }
-    key(out, &mut f, "duration_ms");
-    match r.duration {
-        Some(d) => number(out, d.as_secs_f64() * 1e3),
-        None => out.push_str("null"),
-    }
-    key(out, &mut f, "fingerprint");
-    string(out, &r.fingerprint_hex());
-    key(out, &mut f, "panic");
-    out.push_str(if r.panic { "true" } else { "false" });
-    key(out, &mut f, "location");
-    opt_string(out, r.location.as_deref());
-    key(out, &mut f, "backtrace");
-    opt_string(out, r.backtrace.as_deref());
-    out.push('}');
-}
-
-fn opt_report(out: &mut String, r: Option<&Report>) {
-    match r {
-        Some(r) => report(out, r),
-        None => out.push_str("null"),
-    }
-}
-
-impl ErrorsSnapshot {
+#[cfg(feature = "endpoint")]
+impl super::snapshot::ErrorsSnapshot {
     /// The snapshot as the JSON `GET /errors` serves. Times are RFC 3339 in UTC with
     /// milliseconds; `null` where there is nothing (no error yet, no context, no call finished
     /// in a window). Its shape, from a real run (three errors of one function, two of them in
@@ -313,9 +134,9 @@ impl ErrorsSnapshot {
     ///   "panic_hook": "chained",
     ///   "first_seen": "2026-12-01T09:55:27.187Z",
     ///   "last_seen": "2026-12-01T09:55:27.187Z",
-    ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1},
-    ///             "5m": {"count": 3, "per_second": 0.01, "error_ratio": 1},
-    ///             "15m": {"count": 3, "per_second": 0.003333, "error_ratio": 1}},
+    ///   "rates": {"1m": {"count": 3, "per_second": 0.05, "error_ratio": 1.0},
+    ///             "5m": {"count": 3, "per_second": 0.01, "error_ratio": 1.0},
+    ///             "15m": {"count": 3, "per_second": 0.003333, "error_ratio": 1.0}},
     ///   "by_function": [{"function": "charge_card", "module": "shop::pay", "errors": 3, "panics": 0,
     ///                    "retries_exhausted": 0, "first_seen": "2026-12-01T09:55:27.187Z",
     ///                    "last_seen": "2026-12-01T09:55:27.187Z", "rates": {"1m": {"...": "..."}}}],
@@ -345,7 +166,8 @@ impl ErrorsSnapshot {
     /// `chain` is the `source()` chain, outermost first, root cause last (also in
     /// `root_cause`); `retry_attempt` is set on reports of exhausted `#[retry]` calls;
     /// `location` on panics. Groups' `error_ratio` is always `null` (a group has no calls of
-    /// its own). `panic_hook` is [`PanicHookState`](super::PanicHookState): `chained` while
+    /// its own). Ratios, rates and durations are rounded to six decimals. `panic_hook` is
+    /// [`PanicHookState`](super::PanicHookState): `chained` while
     /// errmon's panic hook sees panics, `replaced` once a panic went round it (a hook set
     /// after errmon's replaced it; see [`install_panic_hook`](super::install_panic_hook)),
     /// `absent` when it was never installed.
@@ -357,130 +179,247 @@ impl ErrorsSnapshot {
     /// }
     /// ```
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(4096);
-        let mut f = true;
-        out.push('{');
-        key(&mut out, &mut f, "generated_at");
-        string(&mut out, &format_rfc3339(self.generated_ms));
-        key(&mut out, &mut f, "totals");
-        {
-            let t = &self.totals;
-            let mut tf = true;
-            out.push('{');
-            for (k, v) in [
-                ("errors", t.errors),
-                ("panics", t.panics),
-                ("retries_exhausted", t.retries_exhausted),
-                ("reports_stored", t.reports_stored),
-                ("groups", t.groups as u64),
-                ("groups_folded", t.groups_folded),
-            ] {
-                key(&mut out, &mut tf, k);
-                let _ = write!(out, "{v}");
-            }
-            key(&mut out, &mut tf, "dropped");
-            out.push('{');
-            let mut df = true;
-            for (reason, n) in &t.dropped {
-                key(&mut out, &mut df, reason.as_str());
-                let _ = write!(out, "{n}");
-            }
-            out.push_str("}}");
+        let mut out = Vec::with_capacity(4096);
+        // Into a `Vec`, with views whose every part serializes: this cannot fail.
+        serde_json::to_writer(&mut out, &view::SnapshotJson(self))
+            .expect("the views of a snapshot always serialize");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+}
+
+/// Views of the snapshot in the shape of the JSON, key for key, each a `Serialize` impl
+/// borrowing what it shows (no derive: `serde_derive` would double what JSON adds to a build).
+#[cfg(feature = "endpoint")]
+mod view {
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+    use super::super::report::{Hex, Report, Severity};
+    use super::super::snapshot::{DropReason, ErrorsSnapshot, FunctionErrors, Group, Rate, Totals};
+    use crate::common::time::format_rfc3339;
+
+    /// Milliseconds since the Unix epoch, as RFC 3339.
+    struct Time(u64);
+
+    impl Serialize for Time {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&format_rfc3339(self.0))
         }
-        key(&mut out, &mut f, "panic_hook");
-        string(&mut out, self.panic_hook.as_str());
-        key(&mut out, &mut f, "first_seen");
-        time(&mut out, self.first_seen_ms);
-        key(&mut out, &mut f, "last_seen");
-        time(&mut out, self.last_seen_ms);
-        key(&mut out, &mut f, "rates");
-        rates(&mut out, &self.rates);
-        key(&mut out, &mut f, "by_function");
-        list(&mut out, &self.by_function, |out, fe| {
-            let mut f = true;
-            out.push('{');
-            key(out, &mut f, "function");
-            string(out, fe.function);
-            key(out, &mut f, "module");
-            string(out, fe.module);
-            for (k, v) in [
-                ("errors", fe.errors),
-                ("panics", fe.panics),
-                ("retries_exhausted", fe.retries_exhausted),
-            ] {
-                key(out, &mut f, k);
-                let _ = write!(out, "{v}");
-            }
-            key(out, &mut f, "first_seen");
-            time(out, Some(fe.first_seen_ms));
-            key(out, &mut f, "last_seen");
-            time(out, Some(fe.last_seen_ms));
-            key(out, &mut f, "rates");
-            rates(out, &fe.rates);
-            out.push('}');
-        });
-        key(&mut out, &mut f, "by_type");
-        list(&mut out, &self.by_type, |out, (t, n)| {
-            out.push_str("{\"error_type\":");
-            string(out, t);
-            let _ = write!(out, ",\"count\":{n}}}");
-        });
-        key(&mut out, &mut f, "by_kind");
-        list(&mut out, &self.by_kind, |out, (k, n)| {
-            out.push_str("{\"error_kind\":");
-            string(out, k);
-            let _ = write!(out, ",\"count\":{n}}}");
-        });
-        key(&mut out, &mut f, "by_severity");
-        out.push('{');
-        let mut sf = true;
-        for (s, n) in &self.by_severity {
-            key(&mut out, &mut sf, s.as_str());
-            let _ = write!(out, "{n}");
+    }
+
+    /// A number rounded to six decimals; `null` when not finite.
+    struct Rounded(f64);
+
+    impl Serialize for Rounded {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_f64((self.0 * 1e6).round() / 1e6)
         }
-        out.push('}');
-        key(&mut out, &mut f, "top_groups");
-        list(&mut out, &self.top_groups, |out, g| {
-            let mut f = true;
-            out.push('{');
-            key(out, &mut f, "fingerprint");
-            string(out, &format!("{:016x}", g.fingerprint));
-            key(out, &mut f, "function");
-            string(out, g.function);
-            key(out, &mut f, "module");
-            string(out, g.module);
-            key(out, &mut f, "error_type");
-            string(out, &g.error_type);
-            key(out, &mut f, "error_kind");
-            string(out, g.error_kind);
-            key(out, &mut f, "message");
-            string(out, &g.message);
-            key(out, &mut f, "count");
-            let _ = write!(out, "{}", g.count);
-            key(out, &mut f, "first_seen");
-            time(out, Some(g.first_seen_ms));
-            key(out, &mut f, "last_seen");
-            time(out, Some(g.last_seen_ms));
-            key(out, &mut f, "users");
-            let _ = write!(
-                out,
-                "{{\"count\":{},\"estimated\":{}}}",
-                g.users, g.users_estimated
-            );
-            key(out, &mut f, "samples");
-            list(out, &g.samples, |out, s| string(out, s));
-            key(out, &mut f, "rates");
-            rates(out, &g.rates);
-            out.push('}');
-        });
-        key(&mut out, &mut f, "first_error");
-        opt_report(&mut out, self.first_error.as_ref());
-        key(&mut out, &mut f, "last_error");
-        opt_report(&mut out, self.last_error.as_ref());
-        key(&mut out, &mut f, "recent");
-        list(&mut out, &self.recent, report);
-        out.push('}');
-        out
+    }
+
+    /// A fingerprint, 16 hex digits.
+    struct Fingerprint(u64);
+
+    impl Serialize for Fingerprint {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&Hex(self.0))
+        }
+    }
+
+    /// Each item of a list through its view.
+    struct Each<'a, T, V>(&'a [T], fn(&'a T) -> V);
+
+    impl<'a, T, V: Serialize> Serialize for Each<'a, T, V> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(self.1))
+        }
+    }
+
+    /// Counts as an object keyed by name: `{"info": 0, "warning": 2, ..}`.
+    struct Counts<'a, K>(&'a [(K, u64)], fn(K) -> &'static str);
+
+    impl<K: Copy> Serialize for Counts<'_, K> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|&(k, n)| (self.1(k), n)))
+        }
+    }
+
+    /// One count of a list, named: `{"error_type": "PayError", "count": 3}`.
+    struct Count<'a>(&'static str, &'a str, u64);
+
+    impl Serialize for Count<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_struct("Count", 2)?;
+            m.serialize_field(self.0, self.1)?;
+            m.serialize_field("count", &self.2)?;
+            m.end()
+        }
+    }
+
+    /// The 1, 5 and 15-minute windows, keyed `1m`, `5m`, `15m`.
+    struct Rates<'a>(&'a [Rate; 3]);
+
+    /// A window's key: its minutes, `5m`.
+    struct Window(u64);
+
+    impl Serialize for Window {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&format_args!("{}m", self.0 / 60))
+        }
+    }
+
+    impl Serialize for Rates<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|r| (Window(r.window_secs), RateJson(r))))
+        }
+    }
+
+    struct RateJson<'a>(&'a Rate);
+
+    impl Serialize for RateJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let r = self.0;
+            let mut m = s.serialize_struct("Rate", 3)?;
+            m.serialize_field("count", &r.count)?;
+            m.serialize_field("per_second", &Rounded(r.per_second))?;
+            m.serialize_field("error_ratio", &r.error_ratio.map(Rounded))?;
+            m.end()
+        }
+    }
+
+    pub(super) struct SnapshotJson<'a>(pub(super) &'a ErrorsSnapshot);
+
+    impl Serialize for SnapshotJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let snap = self.0;
+            let mut m = s.serialize_struct("ErrorsSnapshot", 14)?;
+            m.serialize_field("generated_at", &Time(snap.generated_ms))?;
+            m.serialize_field("totals", &TotalsJson(&snap.totals))?;
+            m.serialize_field("panic_hook", snap.panic_hook.as_str())?;
+            m.serialize_field("first_seen", &snap.first_seen_ms.map(Time))?;
+            m.serialize_field("last_seen", &snap.last_seen_ms.map(Time))?;
+            m.serialize_field("rates", &Rates(&snap.rates))?;
+            m.serialize_field("by_function", &Each(&snap.by_function, FunctionJson))?;
+            m.serialize_field(
+                "by_type",
+                &Each(&snap.by_type, |(t, n)| Count("error_type", t, *n)),
+            )?;
+            m.serialize_field(
+                "by_kind",
+                &Each(&snap.by_kind, |&(k, n)| Count("error_kind", k, n)),
+            )?;
+            m.serialize_field("by_severity", &Counts(&snap.by_severity, Severity::as_str))?;
+            m.serialize_field("top_groups", &Each(&snap.top_groups, GroupJson))?;
+            m.serialize_field("first_error", &snap.first_error.as_ref().map(ReportJson))?;
+            m.serialize_field("last_error", &snap.last_error.as_ref().map(ReportJson))?;
+            m.serialize_field("recent", &Each(&snap.recent, ReportJson))?;
+            m.end()
+        }
+    }
+
+    struct TotalsJson<'a>(&'a Totals);
+
+    impl Serialize for TotalsJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let t = self.0;
+            let mut m = s.serialize_struct("Totals", 7)?;
+            m.serialize_field("errors", &t.errors)?;
+            m.serialize_field("panics", &t.panics)?;
+            m.serialize_field("retries_exhausted", &t.retries_exhausted)?;
+            m.serialize_field("reports_stored", &t.reports_stored)?;
+            m.serialize_field("groups", &t.groups)?;
+            m.serialize_field("groups_folded", &t.groups_folded)?;
+            m.serialize_field("dropped", &Counts(&t.dropped, DropReason::as_str))?;
+            m.end()
+        }
+    }
+
+    struct FunctionJson<'a>(&'a FunctionErrors);
+
+    impl Serialize for FunctionJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let f = self.0;
+            let mut m = s.serialize_struct("FunctionErrors", 8)?;
+            m.serialize_field("function", f.function)?;
+            m.serialize_field("module", f.module)?;
+            m.serialize_field("errors", &f.errors)?;
+            m.serialize_field("panics", &f.panics)?;
+            m.serialize_field("retries_exhausted", &f.retries_exhausted)?;
+            m.serialize_field("first_seen", &Time(f.first_seen_ms))?;
+            m.serialize_field("last_seen", &Time(f.last_seen_ms))?;
+            m.serialize_field("rates", &Rates(&f.rates))?;
+            m.end()
+        }
+    }
+
+    struct GroupJson<'a>(&'a Group);
+
+    /// Distinct users of a group, and whether that is an estimate.
+    struct Users(u64, bool);
+
+    impl Serialize for Users {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_struct("Users", 2)?;
+            m.serialize_field("count", &self.0)?;
+            m.serialize_field("estimated", &self.1)?;
+            m.end()
+        }
+    }
+
+    impl Serialize for GroupJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let g = self.0;
+            let mut m = s.serialize_struct("Group", 12)?;
+            m.serialize_field("fingerprint", &Fingerprint(g.fingerprint))?;
+            m.serialize_field("function", g.function)?;
+            m.serialize_field("module", g.module)?;
+            m.serialize_field("error_type", &g.error_type)?;
+            m.serialize_field("error_kind", g.error_kind)?;
+            m.serialize_field("message", &g.message)?;
+            m.serialize_field("count", &g.count)?;
+            m.serialize_field("first_seen", &Time(g.first_seen_ms))?;
+            m.serialize_field("last_seen", &Time(g.last_seen_ms))?;
+            m.serialize_field("users", &Users(g.users, g.users_estimated))?;
+            m.serialize_field("samples", &g.samples)?;
+            m.serialize_field("rates", &Rates(&g.rates))?;
+            m.end()
+        }
+    }
+
+    pub(super) struct ReportJson<'a>(pub(super) &'a Report);
+
+    /// Name and value pairs as an object.
+    struct Pairs<'a>(&'a [(String, String)]);
+
+    impl Serialize for Pairs<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    impl Serialize for ReportJson<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let r = self.0;
+            let mut m = s.serialize_struct("Report", 18)?;
+            m.serialize_field("timestamp", &Time(r.unix_ms))?;
+            m.serialize_field("function", r.function)?;
+            m.serialize_field("module", r.module)?;
+            m.serialize_field("error_type", &r.error_type)?;
+            m.serialize_field("error_kind", r.error_kind)?;
+            m.serialize_field("severity", r.severity.as_str())?;
+            m.serialize_field("message", &r.message)?;
+            m.serialize_field("chain", &r.chain)?;
+            m.serialize_field("root_cause", r.root_cause())?;
+            m.serialize_field("request_id", &r.request_id)?;
+            m.serialize_field("user_id", &r.user_id)?;
+            m.serialize_field("fields", &Pairs(&r.fields))?;
+            m.serialize_field("retry_attempt", &r.retry_attempt)?;
+            let duration_ms = r.duration.map(|d| Rounded(d.as_secs_f64() * 1e3));
+            m.serialize_field("duration_ms", &duration_ms)?;
+            m.serialize_field("fingerprint", &Fingerprint(r.fingerprint))?;
+            m.serialize_field("panic", &r.panic)?;
+            m.serialize_field("location", &r.location)?;
+            m.serialize_field("backtrace", &r.backtrace)?;
+            m.end()
+        }
     }
 }
 
@@ -489,10 +428,12 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "endpoint")]
     fn strings_are_escaped() {
-        let mut out = String::new();
-        string(&mut out, "a\"b\\c\nd\u{1}é");
-        assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
+        let mut report = super::super::tracker::tests_support::report();
+        report.message = "a\"b\\c\nd\u{1}é".to_owned();
+        let out = serde_json::to_string(&view::ReportJson(&report)).unwrap();
+        assert!(out.contains(r#","message":"a\"b\\c\nd\u0001é","#), "{out}");
     }
 
     #[test]

@@ -63,7 +63,9 @@ mod window;
 
 use std::fmt::Display;
 
-pub use json::{QueryError, errors_json};
+pub use json::QueryError;
+#[cfg(feature = "endpoint")]
+pub use json::errors_json;
 pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use settings::{

@@ -8,7 +8,8 @@
 //! subscriber that visits them: with no subscriber and no output of errmon's, nothing here
 //! formats anything.
 
-use std::fmt::{self, Display, Write as _};
+#[cfg(not(any(feature = "logs", feature = "endpoint")))]
+use std::fmt::{self, Display};
 
 use crate::errors::{Hex, Report, Severity};
 
@@ -18,66 +19,73 @@ pub const TARGET: &str = crate::emit::TARGET;
 /// Strings as a JSON array, for `error.chain`.
 pub(crate) struct JsonStrings<'a>(pub(crate) &'a [String]);
 
-impl Display for JsonStrings<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('[')?;
-        for (i, s) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_char(',')?;
-            }
-            escaped(f, s)?;
-        }
-        f.write_char(']')
-    }
-}
-
 /// Name and value pairs as a JSON object, for `fields`.
 pub(crate) struct JsonObject<'a>(pub(crate) &'a [(String, String)]);
 
+// JSON through `serde_json` wherever errmon has it (the features that write or serve JSON);
+// without them, a build compiles no JSON crate, and the values are written as `Debug` writes
+// the list and the pairs, which is the same for plain text.
+#[cfg(any(feature = "logs", feature = "endpoint"))]
+mod json {
+    use std::fmt::{self, Display};
+    use std::io;
+
+    use serde::Serialize;
+
+    use super::{JsonObject, JsonStrings};
+
+    impl Display for JsonStrings<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            json(f, self.0)
+        }
+    }
+
+    impl Display for JsonObject<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            json(f, &Pairs(self.0))
+        }
+    }
+
+    struct Pairs<'a>(&'a [(String, String)]);
+
+    impl Serialize for Pairs<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    /// `value` as JSON, written into `f` as `serde_json` writes it, without a string between.
+    fn json(f: &mut fmt::Formatter<'_>, value: &(impl Serialize + ?Sized)) -> fmt::Result {
+        struct Writer<'a, 'b>(&'a mut fmt::Formatter<'b>);
+        impl io::Write for Writer<'_, '_> {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                // serde_json writes whole characters at a time.
+                let s = std::str::from_utf8(buf).map_err(io::Error::other)?;
+                self.0.write_str(s).map_err(io::Error::other)?;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        serde_json::to_writer(Writer(f), value).map_err(|_| fmt::Error)
+    }
+}
+
+#[cfg(not(any(feature = "logs", feature = "endpoint")))]
+impl Display for JsonStrings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0).finish()
+    }
+}
+
+#[cfg(not(any(feature = "logs", feature = "endpoint")))]
 impl Display for JsonObject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('{')?;
-        for (i, (k, v)) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_char(',')?;
-            }
-            escaped(f, k)?;
-            f.write_char(':')?;
-            escaped(f, v)?;
-        }
-        f.write_char('}')
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
-}
-
-/// `s` as a JSON string, quotes included.
-pub(crate) fn escaped(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    out.write_char('"')?;
-    escaped_inner(out, s)?;
-    out.write_char('"')
-}
-
-/// `s` escaped for the inside of a JSON string.
-pub(crate) fn escaped_inner(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => "",
-            _ => continue,
-        };
-        out.write_str(&s[start..i])?;
-        if esc.is_empty() {
-            write!(out, "\\u{:04x}", c as u32)?;
-        } else {
-            out.write_str(esc)?;
-        }
-        start = i + c.len_utf8();
-    }
-    out.write_str(&s[start..])
 }
 
 macro_rules! report_event {
@@ -125,7 +133,7 @@ fn report(r: &Report) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "logs", feature = "endpoint")))]
 mod tests {
     use super::*;
 

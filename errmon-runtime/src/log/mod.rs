@@ -80,7 +80,8 @@ pub mod fields {
     /// The error's message (`Display`, else `Debug`), a panic's payload.
     pub const ERROR_MESSAGE: &str = "error.message";
     /// The `source()` chain below the error, outermost first, root cause last: a JSON array
-    /// (in errmon's lines; a string holding it elsewhere).
+    /// (in errmon's lines; a string holding it elsewhere, and in a build without the `logs`
+    /// and `endpoint` features, which compiles no JSON crate, the list as `Debug` shows it).
     pub const ERROR_CHAIN: &str = "error.chain";
     /// The fingerprint of the report's group, 16 hex digits, as in `GET /errors`.
     pub const ERROR_FINGERPRINT: &str = "error.fingerprint";
@@ -92,7 +93,8 @@ pub mod fields {
     pub const REQUEST_ID: &str = "request_id";
     /// The user id of the current context.
     pub const USER_ID: &str = "user_id";
-    /// The context's fields and the function's own, as a JSON object.
+    /// The context's fields and the function's own, as a JSON object (the pairs as `Debug`
+    /// shows a map without the `logs` and `endpoint` features).
     pub const FIELDS: &str = "fields";
     /// The attempt that failed (retries, exhausted retries).
     pub const ATTEMPT: &str = "attempt";
