@@ -1,11 +1,36 @@
-// The crate page is the README, so docs.rs shows what GitHub shows, and its examples are
-// compiled as doc tests. They start the embedded endpoint, which needs the `server` feature.
-#![cfg_attr(feature = "server", doc = include_str!("../README.md"))]
+// The crate page is the index of the guides, which live in the docs of each module; the README
+// is the repository's landing page. Links to what a feature set leaves out point at docs.rs.
+#![cfg_attr(feature = "server", doc = "[install]: fn@install")]
 #![cfg_attr(
     not(feature = "server"),
-    doc = "Error monitoring in one line per function. This build leaves out the `server` feature: \
-           see the README, or the documentation built with default features, for `install()`."
+    doc = "[install]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html\n\
+           [`InstallGuard`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.InstallGuard.html"
 )]
+#![cfg_attr(
+    not(feature = "exporter"),
+    doc = "[`Config`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.Config.html\n\
+           [`export`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/export/\n\
+           [`export::Renderer`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/export/struct.Renderer.html\n\
+           [`http`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/http/"
+)]
+#![cfg_attr(
+    not(feature = "endpoint"),
+    doc = "[`endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/endpoint/\n\
+           [`endpoint::Endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/endpoint/struct.Endpoint.html\n\
+           [`Config::endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.Config.html#method.endpoint"
+)]
+#![cfg_attr(
+    not(feature = "logs"),
+    doc = "[log::layer]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.layer.html\n\
+           [log::init]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.init.html\n\
+           [`log::init`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.init.html"
+)]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`context::spawn`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/context/fn.spawn.html"
+)]
+#![doc = include_str!("../docs/crate.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod common;
@@ -119,6 +144,12 @@ pub mod sites {
         ErrorSeries, Kind, Meta, OutcomeLabel, Site, Snapshot, errors, sites as all,
     };
 }
+
+/// The README's examples, compiled as doc tests: the README is the repository's landing page,
+/// not the crate page, and its code still has to build.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// What the attribute macros expand to. Not a public API: it changes without notice.
 #[doc(hidden)]

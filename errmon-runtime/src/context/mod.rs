@@ -1,3 +1,7 @@
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`spawn`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/context/fn.spawn.html"
+)]
 //! Request context: a request id, a user id and a few string fields that every error report
 //! made while the context is current carries.
 //!
