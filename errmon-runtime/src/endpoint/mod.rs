@@ -31,6 +31,7 @@
 //! that captures the feature's own state. `routes.rs` documents the table; the index (`/`)
 //! lists the new route by itself, and the README's table of routes needs a row for it
 //! (`tests/routes.rs` compares the two).
+#![doc = include_str!("../../docs/endpoint.md")]
 
 mod auth;
 mod errors;

@@ -47,6 +47,7 @@
 //! assert!(last_minute.quantile(0.99).is_some());
 //! # Ok::<(), errmon_runtime::history::WindowError>(())
 //! ```
+#![doc = include_str!("../../docs/history.md")]
 
 mod delta;
 mod quantile;
