@@ -39,14 +39,17 @@ mod config;
 pub mod context;
 mod emit;
 #[cfg(feature = "endpoint")]
+#[cfg_attr(docsrs, doc(cfg(feature = "endpoint")))]
 pub mod endpoint;
 #[cfg(feature = "exporter")]
 mod error;
 pub mod errors;
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub mod export;
 pub mod history;
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub mod http;
 #[cfg(feature = "exporter")]
 mod install;
@@ -64,12 +67,15 @@ pub use errmon_macros::{ErrorKind, count_calls, monitor, monitored, retry, timed
 pub use errors::kind::ErrorKind;
 
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub use config::{
     Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, HttpNaming, MetricMatch, Settings,
 };
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub use error::InstallError;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use install::InstallGuard;
 
 /// Starts the embedded default: a Prometheus endpoint on `127.0.0.1:9611` (or `ERRMON_LISTEN`)
@@ -90,6 +96,7 @@ pub use install::InstallGuard;
 /// # Ok::<(), errmon_runtime::InstallError>(())
 /// ```
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
 }

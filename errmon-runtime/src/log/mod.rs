@@ -74,6 +74,7 @@ mod writer;
 
 pub use event::TARGET;
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use json::JsonLayer;
 pub use settings::{
     DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_QUEUE, LogConfigError, LogSettings, Output, Profile,
@@ -81,10 +82,12 @@ pub use settings::{
 pub use writer::{LogGuard, lines_dropped, write_failures};
 
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use file::LogStartError;
 #[cfg(feature = "logs")]
 pub(crate) use own::start_for_install;
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use own::{LogInitError, init};
 #[cfg(all(feature = "logs", feature = "exporter"))]
 pub(crate) use writer::dropped_by_reason;
@@ -160,6 +163,7 @@ pub fn request_span() -> tracing::Span {
 /// let _subscriber = tracing_subscriber::registry().with(layer);
 /// ```
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub fn layer() -> (JsonLayer, LogGuard) {
     LogSettings::default()
         .layer()
