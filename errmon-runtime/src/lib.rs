@@ -1,11 +1,36 @@
-// The crate page is the README, so docs.rs shows what GitHub shows, and its examples are
-// compiled as doc tests. They start the embedded endpoint, which needs the `server` feature.
-#![cfg_attr(feature = "server", doc = include_str!("../README.md"))]
+// The crate page is the index of the guides, which live in the docs of each module; the README
+// is the repository's landing page. Links to what a feature set leaves out point at docs.rs.
+#![cfg_attr(feature = "server", doc = "[install]: fn@install")]
 #![cfg_attr(
     not(feature = "server"),
-    doc = "Error monitoring in one line per function. This build leaves out the `server` feature: \
-           see the README, or the documentation built with default features, for `install()`."
+    doc = "[install]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html\n\
+           [`InstallGuard`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.InstallGuard.html"
 )]
+#![cfg_attr(
+    not(feature = "exporter"),
+    doc = "[`Config`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.Config.html\n\
+           [`export`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/export/\n\
+           [`export::Renderer`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/export/struct.Renderer.html\n\
+           [`http`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/http/"
+)]
+#![cfg_attr(
+    not(feature = "endpoint"),
+    doc = "[`endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/endpoint/\n\
+           [`endpoint::Endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/endpoint/struct.Endpoint.html\n\
+           [`Config::endpoint`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.Config.html#method.endpoint"
+)]
+#![cfg_attr(
+    not(feature = "logs"),
+    doc = "[log::layer]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.layer.html\n\
+           [log::init]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.init.html\n\
+           [`log::init`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.init.html"
+)]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`context::spawn`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/context/fn.spawn.html"
+)]
+#![doc = include_str!("../docs/crate.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod common;
@@ -14,14 +39,17 @@ mod config;
 pub mod context;
 mod emit;
 #[cfg(feature = "endpoint")]
+#[cfg_attr(docsrs, doc(cfg(feature = "endpoint")))]
 pub mod endpoint;
 #[cfg(feature = "exporter")]
 mod error;
 pub mod errors;
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub mod export;
 pub mod history;
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub mod http;
 #[cfg(feature = "exporter")]
 mod install;
@@ -39,12 +67,15 @@ pub use errmon_macros::{ErrorKind, count_calls, monitor, monitored, retry, timed
 pub use errors::kind::ErrorKind;
 
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub use config::{
     Config, ConfigError, DEFAULT_FACADE_BUCKETS, DEFAULT_LISTEN, HttpNaming, MetricMatch, Settings,
 };
 #[cfg(feature = "exporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exporter")))]
 pub use error::InstallError;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use install::InstallGuard;
 
 /// Starts the embedded default: a Prometheus endpoint on `127.0.0.1:9611` (or `ERRMON_LISTEN`)
@@ -65,6 +96,7 @@ pub use install::InstallGuard;
 /// # Ok::<(), errmon_runtime::InstallError>(())
 /// ```
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
 }
@@ -72,7 +104,7 @@ pub fn install() -> Result<InstallGuard, InstallError> {
 /// A snapshot of the errors of the process: totals, counts by function, type, kind and
 /// severity, the first and the last error, the top groups, the newest reports and the rates
 /// over 1, 5 and 15 minutes. [`errors::errors_with`] takes a [`errors::Query`];
-/// [`ErrorsSnapshot::to_json`](errors::ErrorsSnapshot::to_json) is what `GET /errors` serves.
+/// `ErrorsSnapshot::to_json` (with the `endpoint` feature) is what `GET /errors` serves.
 ///
 /// ```
 /// #[errmon_runtime::monitored]
@@ -119,6 +151,12 @@ pub mod sites {
         ErrorSeries, Kind, Meta, OutcomeLabel, Site, Snapshot, errors, sites as all,
     };
 }
+
+/// The README's examples, compiled as doc tests: the README is the repository's landing page,
+/// not the crate page, and its code still has to build.
+#[cfg(all(doctest, feature = "server"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// What the attribute macros expand to. Not a public API: it changes without notice.
 #[doc(hidden)]

@@ -1,39 +1,48 @@
-//! The README's table of routes ("The endpoint") is the routing table: the same paths, each
-//! needing the bearer token or not as the index says and as the endpoint answers.
+//! The tables of routes of the README and of the endpoint's guide (`endpoint`'s docs) are the
+//! routing table: the same paths, each needing the bearer token or not as the index says and
+//! as the endpoint answers.
 //!
-//! A route added to the table needs a row in the README (its path in backticks, `yes` or `no`
-//! for the token); the third column is free text.
+//! A route added to the table needs a row in both (its path in backticks, `yes` or `no` for
+//! the token); the third column is free text.
 
 use errmon_runtime::Config;
 use errmon_runtime::endpoint::Request;
 
-/// The header of the README's table of routes.
+/// The header of the tables of routes.
 const TABLE: &str = "| route | needs the bearer token (when one is set) | serves |";
 
-/// The rows of the README's table of routes: each path and whether it needs the token.
-fn readme_routes() -> Vec<(String, bool)> {
-    let readme = include_str!("../../README.md");
+/// The documents holding a table of routes, by name.
+const DOCUMENTS: [(&str, &str); 2] = [
+    ("README", include_str!("../../README.md")),
+    (
+        "errmon-runtime/docs/endpoint.md",
+        include_str!("../docs/endpoint.md"),
+    ),
+];
+
+/// The rows of a document's table of routes: each path and whether it needs the token.
+fn readme_routes(name: &str, readme: &str) -> Vec<(String, bool)> {
     let mut lines = readme.lines().skip_while(|l| l.trim() != TABLE);
-    assert!(lines.next().is_some(), "README: no table starting {TABLE}");
+    assert!(lines.next().is_some(), "{name}: no table starting {TABLE}");
     assert!(
         lines.next().is_some_and(|l| l.starts_with("|---")),
-        "README: the routes table has no separator line"
+        "{name}: the routes table has no separator line"
     );
     lines
         .take_while(|l| l.starts_with('|'))
         .map(|row| {
             let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
             let [path, token, _serves] = cells[..] else {
-                panic!("README: a row of the routes table without three cells: {row}");
+                panic!("{name}: a row of the routes table without three cells: {row}");
             };
             let path = path
                 .strip_prefix('`')
                 .and_then(|p| p.strip_suffix('`'))
-                .unwrap_or_else(|| panic!("README: a route not in backticks: {row}"));
+                .unwrap_or_else(|| panic!("{name}: a route not in backticks: {row}"));
             let token = match token {
                 "yes" => true,
                 "no" => false,
-                other => panic!("README: `{other}` for the token, not yes or no: {row}"),
+                other => panic!("{name}: `{other}` for the token, not yes or no: {row}"),
             };
             (path.to_owned(), token)
         })
@@ -74,15 +83,35 @@ fn the_readme_lists_the_routes_the_index_lists() {
     assert_eq!(r.status(), 200);
     let index = std::str::from_utf8(r.body()).expect("a text index");
     let mut listed = index_routes(index);
-    let mut readme = readme_routes();
     assert!(listed.iter().any(|(p, _)| p == "/metrics"), "{index}");
     listed.sort();
+    for (name, document) in DOCUMENTS {
+        the_document_lists_the_routes_the_index_lists(
+            &endpoint,
+            &authorized,
+            name,
+            document,
+            index,
+            &listed,
+        );
+    }
+}
+
+fn the_document_lists_the_routes_the_index_lists(
+    endpoint: &errmon_runtime::endpoint::Endpoint,
+    authorized: &dyn Fn(&str, &str) -> Request,
+    name: &str,
+    document: &str,
+    index: &str,
+    listed: &[(String, bool)],
+) {
+    let mut readme = readme_routes(name, document);
     readme.sort();
     let missing: Vec<_> = listed.iter().filter(|r| !readme.contains(r)).collect();
     let extra: Vec<_> = readme.iter().filter(|r| !listed.contains(r)).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "README's routes table differs from the index: rows to add or fix: {missing:?}, \
+        "{name}'s routes table differs from the index: rows to add or fix: {missing:?}, \
          rows to remove or fix: {extra:?}\nthe index:\n{index}"
     );
     assert_eq!(listed, readme);

@@ -97,6 +97,8 @@
 //! [`Config::endpoint`](errmon_runtime::Config::endpoint) without starting that server, or
 //! from `InstallGuard::endpoint()` (errmon-runtime's `server` feature) to serve both.
 
+#![doc = include_str!("../docs/guide.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 mod body;
 mod endpoints;
 mod layer;

@@ -39,6 +39,7 @@ pub const DEFAULT_FACADE_BUCKETS: [f64; 28] = [
 ///     config.listen("0.0.0.0:9611"); // the new address is dropped here
 /// }
 /// ```
+#[doc = include_str!("../../docs/config.md")]
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) listen: String,

@@ -1,3 +1,7 @@
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`spawn`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/context/fn.spawn.html"
+)]
 //! Request context: a request id, a user id and a few string fields that every error report
 //! made while the context is current carries.
 //!
@@ -310,6 +314,7 @@ pub fn bind<F>(fut: F) -> WithContext<F> {
 /// # }
 /// ```
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,

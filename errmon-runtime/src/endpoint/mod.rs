@@ -29,8 +29,10 @@
 //! path, summary, handler))` (or `Route::render` for an answer that takes milliseconds, or
 //! `Route::probe` for a health probe, answered without the token). The handler is a closure
 //! that captures the feature's own state. `routes.rs` documents the table; the index (`/`)
-//! lists the new route by itself, and the README's table of routes needs a row for it
-//! (`tests/routes.rs` compares the two).
+//! lists the new route by itself, and the tables of routes of the README and of
+//! [Routes](#routes) below each need a row for it (`errmon-runtime/tests/routes.rs` compares
+//! them with the index).
+#![doc = include_str!("../../docs/endpoint.md")]
 
 mod auth;
 mod errors;

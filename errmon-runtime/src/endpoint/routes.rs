@@ -14,8 +14,9 @@
 //! }));
 //! ```
 //!
-//! The index (`/`) lists every route with its summary, and the README's table of routes is
-//! checked against it (`tests/routes.rs`): a new route gets a row there too.
+//! The index (`/`) lists every route with its summary, and the tables of routes of the README
+//! and of the endpoint's docs are checked against it (`errmon-runtime/tests/routes.rs`): a new
+//! route gets a row in both.
 
 use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;

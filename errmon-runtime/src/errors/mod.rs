@@ -46,6 +46,7 @@
 //! let snap = errmon_runtime::errors();
 //! assert_eq!(snap.by_function.iter().find(|f| f.function == "load_order").unwrap().errors, 2);
 //! ```
+#![doc = include_str!("../../docs/errors.md")]
 
 mod counters;
 mod fingerprint;

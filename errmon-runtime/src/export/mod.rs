@@ -7,6 +7,7 @@
 //! start-up, with [`Config::install_recorder`] (errmon's families and the application's own
 //! `metrics` facade metrics, as the embedded endpoint serves them) or [`Renderer::new`]
 //! (errmon's families only), and answer with its text and [`CONTENT_TYPE`].
+#![doc = include_str!("../../docs/export.md")]
 
 pub mod bridge;
 pub(crate) mod facade;

@@ -1,3 +1,8 @@
+#![cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#![cfg_attr(
+    not(feature = "server"),
+    doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"
+)]
 //! The last hour of every function, every HTTP route and the process, in memory: calls,
 //! errors (by kind and severity), panics, cancellations, retries and durations, per interval.
 //!
@@ -6,7 +11,7 @@
 //! and at 1 minute resolution for the last hour. Nothing is added to the success path: a call
 //! writes what it wrote before, and the sampler reads it. A read adds what happened since the
 //! last sample, so it is never more than a moment old. Where no scheduler runs (a library
-//! without [`install`](crate::install), or after the last guard was dropped) nothing samples
+//! without [`install`], or after the last guard was dropped) nothing samples
 //! every 10 s: what happened since the last sample counts as the current interval's, and
 //! [`sample`] takes a sample by hand (a test with an injected clock does).
 //!
@@ -42,6 +47,7 @@
 //! assert!(last_minute.quantile(0.99).is_some());
 //! # Ok::<(), errmon_runtime::history::WindowError>(())
 //! ```
+#![doc = include_str!("../../docs/history.md")]
 
 mod delta;
 mod quantile;
@@ -95,8 +101,13 @@ fn check(window: Duration) -> Result<u64, WindowError> {
     Ok(secs)
 }
 
+#[cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#[cfg_attr(
+    not(feature = "server"),
+    doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"
+)]
 /// Takes a sample now, as errmon's scheduler does every [`INTERVAL`]: for a program that runs
-/// no scheduler (no [`install`](crate::install)), and for tests with an injected clock
+/// no scheduler (no [`install`]), and for tests with an injected clock
 /// ([`ErrorSettings::clock`](crate::errors::ErrorSettings::clock)), whose time history uses.
 ///
 /// ```

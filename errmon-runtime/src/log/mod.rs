@@ -1,3 +1,20 @@
+#![cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#![cfg_attr(
+    not(feature = "server"),
+    doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"
+)]
+#![cfg_attr(feature = "exporter", doc = "[`Config::logs`]: crate::Config::logs")]
+#![cfg_attr(
+    not(feature = "exporter"),
+    doc = "[`Config::logs`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/struct.Config.html#method.logs"
+)]
+#![cfg_attr(
+    not(feature = "logs"),
+    doc = "[`init`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.init.html\n\
+           [`layer`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/fn.layer.html\n\
+           [`LogSettings::init`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/struct.LogSettings.html#method.init\n\
+           [`LogSettings::layer`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/struct.LogSettings.html#method.layer"
+)]
 //! Structured logs through `tracing`: errmon's events, a layer that writes JSON lines with the
 //! request context, errmon's own output, and [`init`], which makes errmon's JSON lines the
 //! application's log format.
@@ -8,13 +25,13 @@
 //! panic hook set after errmon's replaced it ([`crate::errors::install_panic_hook`] says how
 //! to keep both). They land wherever the
 //! application's events go: in the subscriber current where they are emitted, whether the
-//! application set it before [`install`](crate::install) or after it.
+//! application set it before [`install`] or after it.
 //!
 //! `install()` never sets a subscriber: the application may set its own at any time, before
 //! or after it (`tracing_subscriber::fmt().init()`, `registry().with(..).init()`,
 //! `tracing::subscriber::set_global_default`). While no subscriber is current, errmon's events
 //! are written by errmon's own output instead: JSON lines on standard error or in the file of
-//! [`Config::logs`](crate::Config::logs) (`ERRMON_LOG`, `ERRMON_LOG_LEVEL`,
+//! [`Config::logs`] (`ERRMON_LOG`, `ERRMON_LOG_LEVEL`,
 //! `ERRMON_LOG_FORMAT`; `ERRMON_LOG=off` turns it off), which `install()` starts and keeps to
 //! itself: the application's own events are not written there, and no dispatcher is set
 //! (`tracing::dispatcher::has_been_set()` stays `false`). [`init`] (or [`LogSettings::init`])
@@ -43,6 +60,7 @@
 //! });
 //! drop(guard);
 //! ```
+#![doc = include_str!("../../docs/log.md")]
 
 mod event;
 #[cfg(feature = "logs")]
@@ -56,6 +74,7 @@ mod writer;
 
 pub use event::TARGET;
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use json::JsonLayer;
 pub use settings::{
     DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_QUEUE, LogConfigError, LogSettings, Output, Profile,
@@ -63,10 +82,12 @@ pub use settings::{
 pub use writer::{LogGuard, lines_dropped, write_failures};
 
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use file::LogStartError;
 #[cfg(feature = "logs")]
 pub(crate) use own::start_for_install;
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub use own::{LogInitError, init};
 #[cfg(all(feature = "logs", feature = "exporter"))]
 pub(crate) use writer::dropped_by_reason;
@@ -104,6 +125,10 @@ pub mod fields {
     pub const OUTCOME: &str = "outcome";
 }
 
+#[cfg_attr(
+    not(feature = "logs"),
+    doc = "[`JsonLayer`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/struct.JsonLayer.html"
+)]
 /// A span named `errmon.request` carrying the `request_id` and `user_id` of the current
 /// [context](crate::context) (a disabled span outside one), for applications whose own
 /// formatter prints span fields: enter it, or `.instrument()` a request's future with it, and
@@ -140,6 +165,7 @@ pub fn request_span() -> tracing::Span {
 /// let _subscriber = tracing_subscriber::registry().with(layer);
 /// ```
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub fn layer() -> (JsonLayer, LogGuard) {
     LogSettings::default()
         .layer()

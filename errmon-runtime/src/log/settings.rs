@@ -8,6 +8,10 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Output {
+    #[cfg_attr(
+        not(feature = "logs"),
+        doc = "[`LogSettings::init`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/log/struct.LogSettings.html#method.init"
+    )]
     /// errmon writes no lines: its events go only to the application's subscriber, if any,
     /// and [`LogSettings::init`] sets nothing.
     Off,

@@ -54,7 +54,7 @@ impl<'p, W, R: Random> Retry<'p, W, R> {
         }
     }
 
-    /// Draws jitter from `rng`, such as a seeded [`SplitMix64`] for reproducible delays.
+    /// Draws jitter from `rng`, such as a seeded [`SplitMix64`](super::SplitMix64) for reproducible delays.
     pub fn rng<R2: Random>(self, rng: R2) -> Retry<'p, W, R2> {
         Retry {
             policy: self.policy,

@@ -26,6 +26,7 @@
 //! budget (`max_elapsed`, including time spent in the operation) allow it. The result is the
 //! first `Ok`, the first error the filter rejects, or the last error. There is no sleep after
 //! the last attempt, and none that would end past `max_elapsed`.
+#![doc = include_str!("../../docs/retry.md")]
 
 //!
 //! Files: `policy` (what to retry and how long), `backoff` (the delays and their jitter),
