@@ -1,4 +1,4 @@
-#![cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#![cfg_attr(feature = "server", doc = "[`install`]: fn@super::install")]
 #![cfg_attr(
     not(feature = "server"),
     doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"
@@ -101,7 +101,7 @@ fn check(window: Duration) -> Result<u64, WindowError> {
     Ok(secs)
 }
 
-#[cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#[cfg_attr(feature = "server", doc = "[`install`]: fn@super::install")]
 #[cfg_attr(
     not(feature = "server"),
     doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"

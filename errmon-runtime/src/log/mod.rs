@@ -1,4 +1,4 @@
-#![cfg_attr(feature = "server", doc = "[`install`]: fn@crate::install")]
+#![cfg_attr(feature = "server", doc = "[`install`]: fn@super::install")]
 #![cfg_attr(
     not(feature = "server"),
     doc = "[`install`]: https://docs.rs/errmon-runtime/latest/errmon_runtime/fn.install.html"

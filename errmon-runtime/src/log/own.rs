@@ -1,5 +1,5 @@
 //! errmon's own output: a subscriber (a registry, the level filter and a [`JsonLayer`]) kept in
-//! a process-wide slot, never set as a default by [`install`](crate::install). errmon's events
+//! a process-wide slot, never set as a default by [`install`](fn@super::super::install). errmon's events
 //! go to it when no subscriber is current (see `crate::emit`, which finds it through [`current`]); [`init`] makes it the
 //! application's global default.
 
@@ -175,7 +175,7 @@ impl std::error::Error for LogInitError {
 /// the request id, user id and fields of the [context](crate::context) current where each is
 /// emitted. Call it once, at start-up, instead of setting a subscriber of the application's.
 ///
-/// After [`install`](crate::install) it uses the output `install()` started (its
+/// After [`install`](fn@super::super::install) it uses the output `install()` started (its
 /// [`Config::logs`](crate::Config::logs), or `ERRMON_LOG`, `ERRMON_LOG_LEVEL` and
 /// `ERRMON_LOG_FORMAT`); before it, or without it, those variables over the defaults
 /// (standard error, `info`), as [`LogSettings::apply_env`] reads them. A later `install()`
@@ -211,7 +211,7 @@ pub fn init() -> Result<LogGuard, LogInitError> {
 impl LogSettings {
     /// Makes errmon's JSON lines with these settings the application's log format, as
     /// [`init`] does with the environment's. When errmon's output is already started with
-    /// other settings (by [`install`](crate::install)), this one replaces it; when it is
+    /// other settings (by [`install`](fn@super::super::install)), this one replaces it; when it is
     /// already the global default, this is [`LogInitError::AlreadySet`]. `Output::Off` sets
     /// nothing.
     ///
