@@ -148,7 +148,7 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `error_if = path`: a `fn(&Ret) -> bool`; the call is an error when it returns `true`
 ///   (`error_kind="<path's last name>"`).
 ///
-/// Options for the error reports (see `errmon_runtime::errors()`):
+/// Options for the error reports (see `errmon_runtime::errors::snapshot()`):
 /// - `severity = "warning"`: the severity of this function's reports, one of `info`,
 ///   `warning`, `error` (the default) or `critical`. An error whose type gives a severity of its
 ///   own (`#[error_severity]` on a variant, see [`derive@ErrorKind`]) keeps that one.
@@ -214,7 +214,7 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(find("nobody"), None);
 /// assert_eq!(Client.status(), 503);
 /// assert!(load_profile(7).is_err());
-/// let report = errmon_runtime::errors()
+/// let report = errmon_runtime::errors::snapshot()
 ///     .recent
 ///     .into_iter()
 ///     .find(|r| r.function == "load_profile")
@@ -234,7 +234,7 @@ pub fn timed(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!((outcomes[OutcomeLabel::Ok as usize], outcomes[OutcomeLabel::Error as usize]), (1, 1));
 /// assert_eq!(snapshot("find").outcomes[OutcomeLabel::Error as usize], 1);
 /// assert_eq!(snapshot("Client::status").outcomes[OutcomeLabel::Error as usize], 1);
-/// let kinds: Vec<_> = errmon_runtime::sites::errors().into_iter().map(|e| e.error_kind).collect();
+/// let kinds: Vec<_> = errmon_runtime::sites::error_series().into_iter().map(|e| e.error_kind).collect();
 /// assert!(kinds.contains(&"not_found") && kinds.contains(&"is_none") && kinds.contains(&"not_is_success"));
 /// # drop(Client.call());
 /// ```
@@ -308,7 +308,7 @@ pub fn monitored(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// assert_eq!(checkout(1).unwrap(), "100 cents");
 /// assert!(checkout(2).is_err());
-/// let report = &errmon_runtime::errors().recent[0];
+/// let report = &errmon_runtime::errors::snapshot().recent[0];
 /// assert_eq!((report.function, report.message.as_str()), ("charge_card", "card declined for order 2"));
 /// assert_eq!(report.severity, errmon_runtime::errors::Severity::Critical);
 /// assert_eq!(report.fields, [("order_id".to_owned(), "2".to_owned())]);

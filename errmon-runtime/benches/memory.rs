@@ -221,7 +221,7 @@ fn measure() {
     let calls: u64 = sites::all().iter().map(|s| s.snapshot().calls).sum();
     let expected = (FUNCTIONS * THREADS * ROUNDS) as u64 + hot_calls.load(Relaxed);
     assert_eq!(calls, expected, "snapshots add up to every call");
-    let errors: u64 = sites::errors().iter().map(|e| e.count).sum();
+    let errors: u64 = sites::error_series().iter().map(|e| e.count).sum();
     assert_eq!(
         errors,
         FUNCTIONS as u64 + hot_errors.load(Relaxed),

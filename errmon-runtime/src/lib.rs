@@ -101,26 +101,6 @@ pub fn install() -> Result<InstallGuard, InstallError> {
     Config::from_env()?.install()
 }
 
-/// A snapshot of the errors of the process: totals, counts by function, type, kind and
-/// severity, the first and the last error, the top groups, the newest reports and the rates
-/// over 1, 5 and 15 minutes. [`errors::errors_with`] takes a [`errors::Query`];
-/// `ErrorsSnapshot::to_json` (with the `endpoint` feature) is what `GET /errors` serves.
-///
-/// ```
-/// #[errmon_runtime::monitored]
-/// fn parse_amount(s: &str) -> Result<u64, std::num::ParseIntError> {
-///     s.parse()
-/// }
-///
-/// let _ = parse_amount("12x");
-/// let snap = errmon_runtime::errors();
-/// let f = snap.by_function.iter().find(|f| f.function == "parse_amount").unwrap();
-/// assert_eq!(f.errors, 1);
-/// ```
-pub fn errors() -> errors::ErrorsSnapshot {
-    errors::errors_with(&errors::Query::default())
-}
-
 /// Introspection of the sites errmon knows, for custom exporters and tests: read-only views of
 /// what each instrumented function is and what it recorded.
 ///
@@ -140,7 +120,7 @@ pub fn errors() -> errors::ErrorsSnapshot {
 /// for site in sites::all().into_iter().filter(mine) {
 ///     let (meta, snap) = (site.meta(), site.snapshot());
 ///     report += &format!("{} calls={} ok={}", meta.function, snap.calls, snap.outcome(OutcomeLabel::Ok));
-///     for e in site.errors() {
+///     for e in site.error_series() {
 ///         report += &format!(" {}/{}={}", e.error_type, e.error_kind, e.count);
 ///     }
 /// }
@@ -148,7 +128,7 @@ pub fn errors() -> errors::ErrorsSnapshot {
 /// ```
 pub mod sites {
     pub use crate::registry::{
-        ErrorSeries, Kind, Meta, OutcomeLabel, Site, Snapshot, errors, sites as all,
+        ErrorSeries, Kind, Meta, OutcomeLabel, Site, Snapshot, error_series, sites as all,
     };
 }
 

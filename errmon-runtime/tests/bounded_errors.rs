@@ -94,7 +94,7 @@ fn a_million_distinct_messages_and_100k_users_stay_bounded() {
     );
     assert!(live_end < 16 << 20, "{live_end} bytes live");
 
-    let snap = errors::errors_with(&errors::Query::default().with_limit(errors::MAX_LIMIT));
+    let snap = errors::snapshot_with(&errors::Query::default().with_limit(errors::MAX_LIMIT));
     let f = snap
         .by_function
         .iter()

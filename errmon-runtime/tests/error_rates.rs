@@ -72,7 +72,7 @@ fn windows_follow_the_injected_clock() {
     assert_eq!(ratios, [Some(0.5), Some(0.5), Some(7.0 / 18.0)]);
 
     // The total is this one function's, as it is the only one that ever failed here.
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     assert_eq!(snap.rates.map(|r| r.count), [1, 1, 7]);
     assert_eq!(
         snap.rates.map(|r| r.error_ratio),
@@ -88,9 +88,9 @@ fn windows_follow_the_injected_clock() {
     assert_eq!(f.rates.map(|r| r.count), [0, 0, 0]);
     assert_eq!(f.errors, 7);
     assert_eq!(
-        errmon_runtime::errors()
+        errmon_runtime::errors::snapshot()
             .first_seen_ms
-            .zip(errmon_runtime::errors().last_seen_ms),
+            .zip(errmon_runtime::errors::snapshot().last_seen_ms),
         Some((T0, T0 + 580_000))
     );
 }

@@ -72,7 +72,11 @@ fn a_report_carries_message_chain_labels_context_and_duration() {
     assert!(!r.panic && r.location.is_none() && r.retry_attempt.is_none());
     assert!(r.backtrace.is_none(), "backtraces are off by default");
     assert!(r.timestamp().ends_with('Z'));
-    assert!(r.unix_ms.abs_diff(errmon_runtime::errors().generated_ms) < 60_000);
+    assert!(
+        r.unix_ms
+            .abs_diff(errmon_runtime::errors::snapshot().generated_ms)
+            < 60_000
+    );
 }
 
 #[derive(Debug)]
@@ -149,7 +153,7 @@ fn severity_and_fields_from_the_expansion_are_recorded() {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     assert_eq!(fields, [("order_id", "7"), ("tenant", "acme")]);
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     let warnings = snap
         .by_severity
         .iter()
@@ -236,7 +240,7 @@ fn totals_stay_exact_when_eight_threads_record_at_once() {
     // Reports past the per-function rate limit were counted, not stored.
     let g = groups("busy");
     assert!(g.len() == 1 && g[0].count <= 8 * PER_THREAD);
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     let limited = snap
         .totals
         .dropped
@@ -259,7 +263,7 @@ fn the_query_selects_by_function_limit_and_time() {
         let _ = filtered_by_query(n);
     }
     let q = Query::parse("function=filtered_by_query&limit=2").unwrap();
-    let snap = errors::errors_with(&q);
+    let snap = errors::snapshot_with(&q);
     assert_eq!(snap.recent.len(), 2);
     assert!(
         snap.recent
@@ -272,7 +276,7 @@ fn the_query_selects_by_function_limit_and_time() {
     let q = Query::default()
         .with_function("filtered_by_query")
         .with_since(future);
-    let snap = errors::errors_with(&q);
+    let snap = errors::snapshot_with(&q);
     assert!(snap.recent.is_empty() && snap.top_groups.is_empty());
 }
 
@@ -282,7 +286,7 @@ fn the_json_has_the_documented_shape() {
     Context::from_request_id(Some("req-json"))
         .scope(|| charge(5))
         .unwrap_err();
-    let body = errors::errors_json("function=charge&limit=1").unwrap();
+    let body = errors::snapshot_json("function=charge&limit=1").unwrap();
     let v: serde_json::Value = serde_json::from_str(&body).expect(&body);
     for key in [
         "generated_at",
@@ -341,7 +345,7 @@ fn the_json_has_the_documented_shape() {
     assert!(r["retry_attempt"].is_null() && r["location"].is_null());
     assert!(v["by_severity"]["error"].as_u64().unwrap() >= 1);
 
-    let err = errors::errors_json("limit=-1").unwrap_err();
+    let err = errors::snapshot_json("limit=-1").unwrap_err();
     assert_eq!(err.parameter(), "limit");
 }
 

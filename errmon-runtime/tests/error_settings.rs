@@ -52,7 +52,7 @@ monitored_by_hand! {
 }
 
 fn dropped(reason: DropReason) -> u64 {
-    errmon_runtime::errors()
+    errmon_runtime::errors::snapshot()
         .totals
         .dropped
         .into_iter()
@@ -172,7 +172,7 @@ fn groups_past_the_cap_fold_into_other_and_the_ring_keeps_the_newest() {
     let _serial = SERIAL.lock().unwrap();
     NOW.fetch_add(60_000, Relaxed);
     // Other tests' groups count too: the cap is the one left after them.
-    let existing = errmon_runtime::errors().totals.groups;
+    let existing = errmon_runtime::errors::snapshot().totals.groups;
     errors::configure(
         ErrorSettings::default()
             .clock(clock)
@@ -194,11 +194,11 @@ fn groups_past_the_cap_fold_into_other_and_the_ring_keeps_the_newest() {
             Err(Distinct(msg))
         }
     }
-    let folded = errmon_runtime::errors().totals.groups_folded;
+    let folded = errmon_runtime::errors::snapshot().totals.groups_folded;
     for msg in ["alpha", "beta", "gamma", "delta", "alpha"] {
         let _ = capped(msg);
     }
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     assert_eq!(snap.totals.groups_folded, folded + 2);
     let other = snap
         .top_groups

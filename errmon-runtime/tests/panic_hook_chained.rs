@@ -45,7 +45,7 @@ fn an_application_hook_chained_behind_errmons_keeps_both() {
     assert!(std::panic::catch_unwind(|| ship_batch(9)).is_err());
     assert_eq!(APP_HOOK_CALLS.load(Relaxed), 3, "once per panic");
 
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     assert_eq!(snap.panic_hook, PanicHookState::Chained);
     let reports: Vec<_> = snap
         .recent

@@ -159,7 +159,7 @@ fn panics_anywhere_become_reports_without_a_function_when_enabled() {
     assert!(t.join().is_err());
     // A note waits a second for an instrumented function to claim it.
     NOW.fetch_add(2_000, Relaxed);
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     let r = snap
         .recent
         .iter()

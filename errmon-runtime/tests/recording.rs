@@ -26,7 +26,7 @@ fn outcomes(s: &Snapshot) -> [(OutcomeLabel, u64); 4] {
 }
 
 fn errors_of(function: &str) -> Vec<(String, &'static str, u64)> {
-    let mut v: Vec<_> = sites::errors()
+    let mut v: Vec<_> = sites::error_series()
         .into_iter()
         .filter(|e| e.site.meta().function == function)
         .map(|e| (e.error_type, e.error_kind, e.count))

@@ -128,7 +128,7 @@ fn a_report_carries_message_chain_type_kind_severity_fields_and_context() {
     // `GET /errors` serves the JSON, with the `endpoint` feature.
     #[cfg(feature = "endpoint")]
     {
-        let json = errmon_runtime::errors().to_json();
+        let json = errmon_runtime::errors::snapshot().to_json();
         assert!(json.contains(r#""message":"order 17 declined""#), "{json}");
         assert!(
             json.contains(r#""chain":["gateway unavailable","socket: connection reset"]"#),

@@ -78,7 +78,7 @@ fn call_opaque() -> Result<(), Opaque> {
 #[test]
 fn an_exhausted_retry_reports_its_errors_kind_and_logs_its_fingerprint() {
     let lines = logged(|| assert!(call_upstream().is_err()));
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     let report = snap
         .recent
         .iter()
@@ -120,7 +120,7 @@ fn an_exhausted_retry_reports_its_errors_kind_and_logs_its_fingerprint() {
 #[test]
 fn an_error_without_a_kind_is_reported_unknown() {
     let lines = logged(|| assert!(call_opaque().is_err()));
-    let snap = errmon_runtime::errors();
+    let snap = errmon_runtime::errors::snapshot();
     let report = snap
         .recent
         .iter()

@@ -51,7 +51,7 @@ fn snapshot_cost(function: &str) -> (Snapshot, usize) {
         .unwrap();
     let before = ALLOCATED.load(Relaxed);
     let snap = site.snapshot();
-    let errors = site.errors();
+    let errors = site.error_series();
     let cost = ALLOCATED.load(Relaxed) - before;
     assert!(errors.is_empty());
     (snap, cost)

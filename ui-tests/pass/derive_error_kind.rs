@@ -71,7 +71,7 @@ fn wrapped(id: u32) -> Result<String, Generic<StoreError>> {
 }
 
 fn errors_of(function: &str) -> Vec<(&'static str, u64)> {
-    let mut v: Vec<_> = sites::errors()
+    let mut v: Vec<_> = sites::error_series()
         .into_iter()
         .filter(|e| e.site.meta().function == function && e.site.meta().module == module_path!())
         .map(|e| (e.error_kind, e.count))

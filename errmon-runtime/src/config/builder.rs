@@ -152,12 +152,12 @@ impl Config {
     /// ```
     /// use errmon_runtime::{Config, errors::ErrorSettings};
     ///
-    /// let config = Config::default().errors(ErrorSettings::default().ring_size(5_000));
+    /// let config = Config::default().error_tracking(ErrorSettings::default().ring_size(5_000));
     /// assert!(config.validate().is_ok());
-    /// assert!(Config::default().errors(ErrorSettings::default().ring_size(0)).validate().is_err());
+    /// assert!(Config::default().error_tracking(ErrorSettings::default().ring_size(0)).validate().is_err());
     /// ```
     #[must_use = "a builder method returns the changed Config; use it (chain `.install()`)"]
-    pub fn errors(mut self, settings: crate::errors::ErrorSettings) -> Self {
+    pub fn error_tracking(mut self, settings: crate::errors::ErrorSettings) -> Self {
         self.errors = Some(settings);
         self
     }

@@ -102,19 +102,19 @@ impl Query {
     }
 }
 
-/// The body of `GET /errors?<query>`: [`crate::errors()`] for the parsed query, as JSON; a bad
+/// The body of `GET /errors?<query>`: [`crate::errors::snapshot()`] for the parsed query, as JSON; a bad
 /// parameter is an `Err` naming it (to be served as `400` with its message).
 ///
 /// ```
-/// let body = errmon_runtime::errors::errors_json("limit=3")?;
+/// let body = errmon_runtime::errors::snapshot_json("limit=3")?;
 /// assert!(body.starts_with("{\"generated_at\":"));
-/// let err = errmon_runtime::errors::errors_json("since=yesterday").unwrap_err();
+/// let err = errmon_runtime::errors::snapshot_json("since=yesterday").unwrap_err();
 /// assert!(err.to_string().contains("`since`"));
 /// # Ok::<(), errmon_runtime::errors::QueryError>(())
 /// ```
 #[cfg(feature = "endpoint")]
-pub fn errors_json(query: &str) -> Result<String, QueryError> {
-    Ok(super::snapshot::errors_with(&Query::parse(query)?).to_json())
+pub fn snapshot_json(query: &str) -> Result<String, QueryError> {
+    Ok(super::snapshot::snapshot_with(&Query::parse(query)?).to_json())
 }
 
 #[cfg(feature = "endpoint")]
@@ -173,7 +173,7 @@ impl super::snapshot::ErrorsSnapshot {
     /// `absent` when it was never installed.
     ///
     /// ```
-    /// let json = errmon_runtime::errors().to_json();
+    /// let json = errmon_runtime::errors::snapshot().to_json();
     /// for part in ["\"totals\":", "\"panic_hook\":", "\"rates\":", "\"top_groups\":", "\"recent\":"] {
     ///     assert!(json.contains(part), "{part}");
     /// }

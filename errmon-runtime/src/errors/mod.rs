@@ -1,5 +1,5 @@
 //! Errors: what kind each one is (`kind`), how many each site returned (`table`), and what
-//! each one was (reports, groups, rates, panics), for [`crate::errors()`] and `GET /errors`.
+//! each one was (reports, groups, rates, panics), for [`crate::errors::snapshot()`] and `GET /errors`.
 //!
 //! Errors are counted per site in a small append-only table of (type, kind) series, with
 //! counts sharded per thread like the call counters, so a burst of failures on many threads
@@ -43,7 +43,7 @@
 //!     let _ = load_order(17);
 //!     let _ = load_order(99);
 //! });
-//! let snap = errmon_runtime::errors();
+//! let snap = errmon_runtime::errors::snapshot();
 //! assert_eq!(snap.by_function.iter().find(|f| f.function == "load_order").unwrap().errors, 2);
 //! ```
 #![doc = include_str!("../../docs/errors.md")]
@@ -66,7 +66,7 @@ use std::fmt::Display;
 
 pub use json::QueryError;
 #[cfg(feature = "endpoint")]
-pub use json::errors_json;
+pub use json::snapshot_json;
 pub use panic::{PanicHookState, install_panic_hook};
 pub use report::{MAX_CHAIN, MAX_LINK, MAX_MESSAGE, Report, Severity};
 pub use settings::{
@@ -75,7 +75,7 @@ pub use settings::{
 };
 pub use snapshot::{
     DEFAULT_LIMIT, DropReason, ErrorsSnapshot, FunctionErrors, Group, GroupOrder, MAX_LIMIT, Query,
-    Rate, Totals, errors_with,
+    Rate, Totals, snapshot, snapshot_with,
 };
 pub(crate) use snapshot::{Scope, Windows};
 pub(crate) use tracker::Stored;

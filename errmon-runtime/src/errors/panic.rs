@@ -9,7 +9,7 @@
 //! call's duration. Outer instrumented functions see the note claimed and add no second report.
 //! With [`ErrorSettings::panics_anywhere`](super::ErrorSettings::panics_anywhere), notes that
 //! no function claimed within a second become reports without a function when
-//! [`errors()`](crate::errors()) is next read. With backtraces on, capturing one takes the
+//! [`errors::snapshot()`](crate::errors::snapshot()) is next read. With backtraces on, capturing one takes the
 //! standard library's backtrace lock, which another thread printing a panic's backtrace may
 //! hold: that is the one wait left, and only when backtraces are asked for.
 //!
@@ -70,7 +70,7 @@ static WARNED: AtomicBool = AtomicBool::new(false);
 /// use errmon_runtime::errors::PanicHookState;
 ///
 /// errmon_runtime::errors::install_panic_hook();
-/// assert_eq!(errmon_runtime::errors().panic_hook, PanicHookState::Chained);
+/// assert_eq!(errmon_runtime::errors::snapshot().panic_hook, PanicHookState::Chained);
 /// assert_eq!(PanicHookState::Chained.as_str(), "chained");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -145,7 +145,7 @@ pub(crate) fn state() -> PanicHookState {
 /// }
 ///
 /// let _ = std::panic::catch_unwind(explode);
-/// let snap = errmon_runtime::errors();
+/// let snap = errmon_runtime::errors::snapshot();
 /// let report = snap.recent.iter().find(|r| r.function == "explode").unwrap();
 /// assert!(report.panic && report.message == "boom at order 7");
 /// assert!(report.location.as_deref().unwrap().contains(".rs:"));

@@ -18,7 +18,7 @@ impl Display for Hex {
     }
 }
 
-/// One error, as stored in the ring and listed by [`crate::errors()`].
+/// One error, as stored in the ring and listed by [`crate::errors::snapshot()`].
 ///
 /// Its [`chain`](Report::chain) holds the messages of the error's `source()` links, ordered from
 /// the outermost (the error's direct source) to the root cause, which is last; the error's own

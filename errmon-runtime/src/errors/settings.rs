@@ -39,7 +39,7 @@ type Scrub = Arc<dyn Fn(&mut Report) -> bool + Send + Sync>;
 
 /// How error tracking behaves. Start from [`ErrorSettings::default`] or
 /// [`ErrorSettings::from_env`], adjust with the builder methods, then apply with
-/// [`configure`](crate::errors::configure) (or hand it to `Config::errors` with the `exporter`
+/// [`configure`](crate::errors::configure) (or hand it to `Config::error_tracking` with the `exporter`
 /// feature, which applies it when installing).
 ///
 /// Counting is never affected: totals, counts by function, type, kind and severity, and the

@@ -1,4 +1,4 @@
-//! [`ErrorsSnapshot`]: what [`crate::errors()`] returns, built from the tracker in one pass.
+//! [`ErrorsSnapshot`]: what [`crate::errors::snapshot()`] returns, built from the tracker in one pass.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::SystemTime;
@@ -211,7 +211,7 @@ pub struct Group {
     pub rates: [Rate; 3],
 }
 
-/// Everything errmon knows about the errors of the process, from [`crate::errors()`].
+/// Everything errmon knows about the errors of the process, from [`crate::errors::snapshot()`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorsSnapshot {
@@ -305,8 +305,28 @@ fn sorted<K: Ord>(mut v: Vec<(K, u64)>) -> Vec<(K, u64)> {
     v
 }
 
+/// A snapshot of the errors of the process: totals, counts by function, type, kind and
+/// severity, the first and the last error, the top groups, the newest reports and the rates
+/// over 1, 5 and 15 minutes. [`snapshot_with`] takes a [`Query`];
+/// `ErrorsSnapshot::to_json` (with the `endpoint` feature) is what `GET /errors` serves.
+///
+/// ```
+/// #[errmon_runtime::monitored]
+/// fn parse_amount(s: &str) -> Result<u64, std::num::ParseIntError> {
+///     s.parse()
+/// }
+///
+/// let _ = parse_amount("12x");
+/// let snap = errmon_runtime::errors::snapshot();
+/// let f = snap.by_function.iter().find(|f| f.function == "parse_amount").unwrap();
+/// assert_eq!(f.errors, 1);
+/// ```
+pub fn snapshot() -> ErrorsSnapshot {
+    snapshot_with(&Query::default())
+}
+
 /// A snapshot of what `query` selects.
-pub fn errors_with(query: &Query) -> ErrorsSnapshot {
+pub fn snapshot_with(query: &Query) -> ErrorsSnapshot {
     let settings = tracker::settings();
     let now = tracker::now_ms(&settings);
     super::panic::sweep(now, settings.panics_anywhere);
@@ -327,7 +347,7 @@ pub fn errors_with(query: &Query) -> ErrorsSnapshot {
             continue;
         };
         if let Some(site) = f.site {
-            for (t, k, n) in site.error_series() {
+            for (t, k, n) in site.series_counts() {
                 tally(&mut by_type, registry::short_type_name(t), n);
                 tally(&mut by_kind, k, n);
             }

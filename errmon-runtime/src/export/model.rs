@@ -239,8 +239,8 @@ impl Values {
                         v.add_durations(slots, snap.sum_ns);
                     }
                     // Read per site, in the same walk as its snapshot, rather than through
-                    // `registry::errors()`, which would walk the registry again.
-                    for (type_name, kind, count) in site.error_series() {
+                    // `registry::error_series()`, which would walk the registry again.
+                    for (type_name, kind, count) in site.series_counts() {
                         v.errors.push((
                             registry::short_type_name_of(type_name).into_owned(),
                             kind,

@@ -262,7 +262,7 @@ fn fill(
     out.names.clear();
     let unmoved = known.is_some_and(|e| e.last.is_some() && e.base.errors == errors);
     if !unmoved {
-        let series = site.error_series();
+        let series = site.series_counts();
         d.kinds.extend(
             series
                 .iter()

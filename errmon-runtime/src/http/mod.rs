@@ -169,7 +169,7 @@ impl Exchange {
     ///     exchange.report_server_error(503);
     ///     exchange.finish(503);
     /// });
-    /// let snap = errmon_runtime::errors();
+    /// let snap = errmon_runtime::errors::snapshot();
     /// let r = snap.recent.iter().find(|r| r.request_id.as_deref() == Some("req-5xx-doc")).unwrap();
     /// assert_eq!(r.message, "GET /doc/report answered 503 Service Unavailable");
     /// assert_eq!((r.function, r.error_kind), ("http_request", "service_unavailable"));

@@ -302,7 +302,7 @@ impl Cells {
     }
 
     /// Error series so far: (type name, kind, count).
-    pub(crate) fn error_series(&self) -> Vec<(&'static str, &'static str, u64)> {
+    pub(crate) fn series_counts(&self) -> Vec<(&'static str, &'static str, u64)> {
         self.errors
             .get()
             .map(ErrorTable::series)

@@ -144,10 +144,10 @@ impl Site {
     }
 
     /// Errors returned so far: (full type name, kind, count) per series.
-    pub(crate) fn error_series(&self) -> Vec<(&'static str, &'static str, u64)> {
+    pub(crate) fn series_counts(&self) -> Vec<(&'static str, &'static str, u64)> {
         self.cells
             .get()
-            .map(Cells::error_series)
+            .map(Cells::series_counts)
             .unwrap_or_default()
     }
 

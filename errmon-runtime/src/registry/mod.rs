@@ -179,11 +179,11 @@ impl Site {
     ///     .into_iter()
     ///     .find(|s| s.meta().function == "open" && s.meta().module == module_path!())
     ///     .unwrap();
-    /// let e = &site.errors()[0];
+    /// let e = &site.error_series()[0];
     /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("Error", "not_found", 1));
     /// ```
-    pub fn errors(&'static self) -> Vec<ErrorSeries> {
-        self.error_series()
+    pub fn error_series(&'static self) -> Vec<ErrorSeries> {
+        self.series_counts()
             .into_iter()
             .map(|(type_name, kind, count)| ErrorSeries {
                 site: self,
@@ -209,14 +209,14 @@ impl Site {
 /// }
 ///
 /// let _ = load_order();
-/// let e = errmon_runtime::sites::errors()
+/// let e = errmon_runtime::sites::error_series()
 ///     .into_iter()
 ///     .find(|e| e.site.meta().function == "load_order" && e.site.meta().module == module_path!())
 ///     .unwrap();
 /// assert_eq!((e.error_type.as_str(), e.error_kind, e.count), ("DbError", "not_found", 1));
 /// ```
-pub fn errors() -> Vec<ErrorSeries> {
-    sites().into_iter().flat_map(Site::errors).collect()
+pub fn error_series() -> Vec<ErrorSeries> {
+    sites().into_iter().flat_map(Site::error_series).collect()
 }
 
 /// [`short_type_name`] of a type name from `std::any::type_name`, worked out once per name (up

@@ -81,13 +81,13 @@ pub(crate) fn reports(function: &str) -> Vec<errmon_runtime::errors::Report> {
     let q = errmon_runtime::errors::Query::default()
         .with_limit(errmon_runtime::errors::MAX_LIMIT)
         .with_function(function);
-    errmon_runtime::errors::errors_with(&q).recent
+    errmon_runtime::errors::snapshot_with(&q).recent
 }
 
 /// The counts of `function`.
 pub(crate) fn counts(function: &str) -> Option<errmon_runtime::errors::FunctionErrors> {
     let q = errmon_runtime::errors::Query::default().with_function(function);
-    errmon_runtime::errors::errors_with(&q)
+    errmon_runtime::errors::snapshot_with(&q)
         .by_function
         .into_iter()
         .next()
@@ -98,5 +98,5 @@ pub(crate) fn groups(function: &str) -> Vec<errmon_runtime::errors::Group> {
     let q = errmon_runtime::errors::Query::default()
         .with_limit(errmon_runtime::errors::MAX_LIMIT)
         .with_function(function);
-    errmon_runtime::errors::errors_with(&q).top_groups
+    errmon_runtime::errors::snapshot_with(&q).top_groups
 }
