@@ -3,48 +3,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
 
 use errmon_runtime::{ErrorKind, retry};
-
-/// A subscriber that keeps every field of every event, as text.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<HashMap<String, String>>>>);
-
-struct Fields(HashMap<String, String>);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut fields = Fields(HashMap::new());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
+use errmon_test_support::events::Events;
 
 fn logged(f: impl FnOnce()) -> Vec<HashMap<String, String>> {
-    let capture = Capture::default();
-    tracing::subscriber::with_default(capture.clone(), f);
-    let mut lines = capture.0.lock().unwrap();
-    std::mem::take(&mut *lines)
+    let events = Events::default();
+    tracing::subscriber::with_default(events.clone(), f);
+    events.all().into_iter().map(|e| e.fields).collect()
 }
 
 #[derive(Debug, ErrorKind)]
