@@ -64,7 +64,7 @@ fn get_metrics_and_the_index_are_served() {
 #[test]
 fn other_methods_get_405_with_allow() {
     let (addr, _turn) = endpoint();
-    for method in ["POST", "PUT", "DELETE", "OPTIONS", "get"] {
+    for method in ["POST", "PUT", "DELETE", "OPTIONS", "get", "BREW"] {
         let r = request(addr, method, "/metrics").expect(method);
         assert_status(&r, 405);
         assert_eq!(r.header("Allow"), Some("GET, HEAD"), "{method}");
@@ -83,7 +83,16 @@ fn other_methods_get_405_with_allow() {
 #[test]
 fn unknown_paths_get_404() {
     let (addr, _turn) = endpoint();
-    for path in ["/metric", "/metrics/x", "/../metrics", "*"] {
+    for path in [
+        "/metric",
+        "/metrics/x",
+        "/metrics/",
+        "/../metrics",
+        "//metrics",
+        "/METRICS",
+        "/%6detrics",
+        "*",
+    ] {
         let r = get(addr, path);
         assert_status(&r, 404);
         assert!(r.text().contains("/metrics"), "{path}: {}", r.text());
