@@ -135,14 +135,14 @@ impl fmt::Debug for Distinct {
     }
 }
 
-static INGEST: Site = Site::new(Meta {
-    function: "ingest",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
+static INGEST: Site = Site::new(Meta::__new(
+    "ingest",
+    module_path!(),
+    file!(),
+    line!(),
+    Kind::Monitored,
+    &[],
+));
 
 #[inline(never)]
 fn ingest(n: u64) -> Result<(), Distinct> {

@@ -81,14 +81,14 @@ async fn monitored_async(x: u64) -> Result<u64, BenchError> {
     Ok(black_box(x))
 }
 
-static ASYNC_SITE: Site = Site::new(Meta {
-    function: "enter_async_body",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
+static ASYNC_SITE: Site = Site::new(Meta::__new(
+    "enter_async_body",
+    module_path!(),
+    file!(),
+    line!(),
+    Kind::Monitored,
+    &[],
+));
 
 /// `#[monitored] async fn` written out with `enter_async` and `Call::body`.
 #[inline(never)]

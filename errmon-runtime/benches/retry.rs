@@ -112,14 +112,14 @@ fn retry_overhead(c: &mut Criterion) {
 
     // A site as `#[retry]` declares one (the public `sites` view cannot count), so the parts
     // below count their attempts as `trivial_retried` does.
-    static SITE: Site = Site::new(Meta {
-        function: "parts",
-        module: module_path!(),
-        file: file!(),
-        line: line!(),
-        kind: Kind::Retry,
-        labels: &[],
-    });
+    static SITE: Site = Site::new(Meta::__new(
+        "parts",
+        module_path!(),
+        file!(),
+        line!(),
+        Kind::Retry,
+        &[],
+    ));
     let site = &SITE;
     let mut group = c.benchmark_group("parts");
     group.bench_function("bare_fn", |b| b.iter(|| bare(black_box(1))));

@@ -13,14 +13,14 @@ use errmon_runtime::sites::{OutcomeLabel, Snapshot};
 
 macro_rules! site {
     ($name:ident) => {
-        static $name: Site = Site::new(Meta {
-            function: stringify!($name),
-            module: module_path!(),
-            file: file!(),
-            line: line!(),
-            kind: Kind::Monitored,
-            labels: &[],
-        });
+        static $name: Site = Site::new(Meta::__new(
+            stringify!($name),
+            module_path!(),
+            file!(),
+            line!(),
+            Kind::Monitored,
+            &[],
+        ));
     };
 }
 

@@ -243,14 +243,14 @@ fn retries_and_their_exhaustion_are_one_line_each() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
-static PANICKING: Site = Site::new(Meta {
-    function: "panicking",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
+static PANICKING: Site = Site::new(Meta::__new(
+    "panicking",
+    module_path!(),
+    file!(),
+    line!(),
+    Kind::Monitored,
+    &[],
+));
 
 #[test]
 fn a_panic_is_one_error_line_with_its_request() {

@@ -10,7 +10,7 @@ use crate::args::{Args, Macro};
 /// block's name).
 ///
 /// Input: `#[monitored] fn load()` in `app::db`.
-/// Output: `{ static SITE: Site = Site::new(Meta { function: "load", module: module_path!(), .. });
+/// Output: `{ static SITE: Site = Site::new(Meta::__new("load", module_path!(), ..));
 ///            register_site!(&SITE); &SITE }`
 ///
 /// The static sits in its own block so it cannot collide with the user's items, and
@@ -36,14 +36,14 @@ pub(crate) fn site(mac: Macro, function: &str, args: &Args, line_at: Span) -> To
     quote_spanned! {name=>
         {
             static #site: ::errmon_runtime::__private::Site =
-                ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta {
-                    function: #function,
-                    module: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: #line,
-                    kind: ::errmon_runtime::__private::Kind::#kind,
-                    labels: &[#((#keys, #values)),*],
-                });
+                ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta::__new(
+                    #function,
+                    ::core::module_path!(),
+                    ::core::file!(),
+                    #line,
+                    ::errmon_runtime::__private::Kind::#kind,
+                    &[#((#keys, #values)),*],
+                ));
             ::errmon_runtime::__private::register_site!(&#site);
             &#site
         }

@@ -59,14 +59,14 @@ pub const REPORT_FUNCTION: &str = "http_request";
 /// The site those reports are counted under. Never entered, so it records no calls and is not
 /// listed among the instrumented functions; it gives the reports a function, a rate limit and
 /// rates of their own.
-static SITE: crate::private::Site = crate::private::Site::new(crate::private::Meta {
-    function: REPORT_FUNCTION,
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    kind: Kind::Monitored,
-    labels: &[],
-});
+static SITE: crate::private::Site = crate::private::Site::new(crate::private::Meta::__new(
+    REPORT_FUNCTION,
+    module_path!(),
+    file!(),
+    line!(),
+    Kind::Monitored,
+    &[],
+));
 
 /// Whether `site` is the one HTTP reports are counted under.
 pub(crate) fn is_report_site(site: &crate::registry::Site) -> bool {

@@ -40,7 +40,7 @@ pub use report::{
 };
 pub use retry::{DefaultAsyncTimer, DefaultTimer, RetryClone};
 
-pub use crate::record::{Body, Call, Callsite as Site, CallsiteMeta as Meta, Outcome, Timer};
+pub use crate::record::{Body, Call, Callsite as Site, Meta, Outcome, Timer};
 pub use crate::registry::{Kind, Link, Registration};
 pub use crate::retry::kind::{KindOf, KindOfError, ViaKind, ViaNoKind};
 pub use crate::retry::show::{Show, ShowError, ViaDebug, ViaDisplay, ViaTypeName};

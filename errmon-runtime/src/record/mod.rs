@@ -30,6 +30,6 @@ mod view;
 pub use failure::{ErrorRef, Failure};
 pub use severity::Severity;
 pub(crate) use site::ErrorPath;
-pub use site::{Body, Call, Callsite, CallsiteMeta, Outcome, Timer};
+pub use site::{Body, Call, Callsite, Outcome, Timer};
 pub use snapshot::{OutcomeLabel, Snapshot};
 pub use view::{Kind, Meta, Site};

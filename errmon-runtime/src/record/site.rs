@@ -16,28 +16,9 @@ use std::task::{Context, Poll};
 use super::failure::Failure;
 use super::shard::Cells;
 use super::snapshot::OutcomeLabel;
-use super::view::{Kind, Meta, Site};
+use super::view::{Meta, Site};
 use crate::common::clock;
 use crate::common::thread::thread_index;
-
-/// Static facts about a site, filled in by the macros in a `const` context (as
-/// `__private::Meta`): a struct the expansion can build, where the public, read-only
-/// [`crate::sites::Meta`] is `non_exhaustive`.
-#[derive(Debug)]
-pub struct CallsiteMeta {
-    /// The `function` label.
-    pub function: &'static str,
-    /// The `module` label (`module_path!()`).
-    pub module: &'static str,
-    /// Source file of the function.
-    pub file: &'static str,
-    /// Source line of the function.
-    pub line: u32,
-    /// What the site records.
-    pub kind: Kind,
-    /// Extra labels from `labels(key = "value", ...)`, validated at compile time.
-    pub labels: &'static [(&'static str, &'static str)],
-}
 
 /// A per-callsite static, declared by the code the attribute macros generate (as
 /// `__private::Site`): the write side. Its read side is [`crate::sites::Site`], the only one
@@ -61,7 +42,7 @@ pub enum Outcome {
 
 impl Callsite {
     /// A site with nothing recorded yet; `const` so it can initialise a `static`.
-    pub const fn new(meta: CallsiteMeta) -> Self {
+    pub const fn new(meta: Meta) -> Self {
         Callsite(Site::new(meta))
     }
 

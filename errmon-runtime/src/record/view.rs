@@ -2,7 +2,6 @@
 //! it recorded ([`Site::snapshot`]). Users reach sites only through this view; the write side
 //! is the macros' (`__private::Site`).
 
-use super::CallsiteMeta as ConstMeta;
 use super::shard::{Cells, LazyCells};
 use super::snapshot::Snapshot;
 
@@ -27,8 +26,8 @@ impl Kind {
     }
 }
 
-/// Static facts about a site, fixed at compile time. Fields may be added: it cannot be built or
-/// matched exhaustively outside errmon.
+/// Static facts about a site, fixed at compile time. Fields may be added: only the code the
+/// macros generate builds it, and it cannot be matched exhaustively outside errmon.
 ///
 /// ```
 /// #[errmon_runtime::monitored(labels(tier = "gold"))]
@@ -61,6 +60,29 @@ pub struct Meta {
     pub labels: &'static [(&'static str, &'static str)],
 }
 
+impl Meta {
+    /// For the code the macros generate, which builds each site's facts in a `const`
+    /// context; not for users (fields may be added).
+    #[doc(hidden)]
+    pub const fn __new(
+        function: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+        kind: Kind,
+        labels: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        Meta {
+            function,
+            module,
+            file,
+            line,
+            kind,
+            labels,
+        }
+    }
+}
+
 /// One instrumented function as errmon sees it: read-only, listed by [`crate::sites::all`].
 ///
 /// Only the code the attribute macros generate records into a site; a view cannot:
@@ -87,24 +109,9 @@ impl std::fmt::Debug for Site {
 }
 
 impl Site {
-    pub(crate) const fn new(meta: ConstMeta) -> Self {
-        let ConstMeta {
-            function,
-            module,
-            file,
-            line,
-            kind,
-            labels,
-        } = meta;
+    pub(crate) const fn new(meta: Meta) -> Self {
         Site {
-            meta: Meta {
-                function,
-                module,
-                file,
-                line,
-                kind,
-                labels,
-            },
+            meta,
             cells: LazyCells::new(),
         }
     }

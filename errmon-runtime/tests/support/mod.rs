@@ -41,14 +41,14 @@ macro_rules! finish_by_hand {
 macro_rules! site_by_hand {
     ($name:expr) => {{
         static SITE: ::errmon_runtime::__private::Site =
-            ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta {
-                function: $name,
-                module: module_path!(),
-                file: file!(),
-                line: line!(),
-                kind: ::errmon_runtime::__private::Kind::Monitored,
-                labels: &[],
-            });
+            ::errmon_runtime::__private::Site::new(::errmon_runtime::__private::Meta::__new(
+                $name,
+                module_path!(),
+                file!(),
+                line!(),
+                ::errmon_runtime::__private::Kind::Monitored,
+                &[],
+            ));
         &SITE
     }};
 }
