@@ -20,7 +20,7 @@ impl Event {
 }
 
 /// Keeps the events of every thread; clones share them.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Events(Arc<Mutex<Vec<Event>>>);
 
 impl Events {

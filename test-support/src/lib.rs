@@ -1,7 +1,10 @@
 //! Helpers shared by errmon's integration tests (`publish = false`): a minimal HTTP/1.1 client
 //! over `TcpStream`, lookups in Prometheus text, a real Prometheus ([`prometheus`]), a
 //! subscriber that keeps every event ([`events`]) and what the log tests share ([`logs`]).
-#![allow(missing_docs, clippy::missing_panics_doc)]
+#![allow(
+    missing_docs,
+    reason = "test helpers, documented where the crate doc names them"
+)]
 
 pub mod events;
 pub mod logs;

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A Prometheus server in a temporary directory, killed and cleaned up when dropped.
+#[derive(Debug)]
 pub struct Prometheus {
     child: Child,
     dir: PathBuf,
