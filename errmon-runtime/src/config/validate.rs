@@ -211,63 +211,7 @@ fn check_token(token: Option<&Secret>) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
-
-    #[test]
-    fn environment_overrides_defaults() {
-        let c = Config::default()
-            .apply_env(env(&[
-                ("ERRMON_LISTEN", "127.0.0.1:0"),
-                ("ERRMON_DURATION_BUCKETS", "0.01, 0.1,1"),
-                ("ERRMON_LABELS", "service=api,region=eu"),
-            ]))
-            .unwrap();
-        assert_eq!(c.listen, "127.0.0.1:0");
-        assert_eq!(c.buckets, [0.01, 0.1, 1.0]);
-        assert_eq!(c.const_labels[1], ("region".into(), "eu".into()));
-    }
-
-    #[test]
-    fn bad_environment_values_are_named() {
-        let e = Config::default()
-            .apply_env(env(&[("ERRMON_DURATION_BUCKETS", "0.1,fast")]))
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "ERRMON_DURATION_BUCKETS: `fast` is not a number of seconds"
-        );
-        let e = Config::default()
-            .apply_env(env(&[("ERRMON_LABELS", "service")]))
-            .unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("`service` is not of the form `name=value`"),
-            "{e}"
-        );
-        let e = Config::default()
-            .apply_env(env(&[("ERRMON_CAPTURE_FACADE", "yes")]))
-            .unwrap_err();
-        assert!(e.to_string().contains("`yes`"), "{e}");
-        let e = Config::default()
-            .apply_env(env(&[("ERRMON_HTTP_NAMING", "prometheus")]))
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "ERRMON_HTTP_NAMING: `prometheus` is neither `errmon` nor `opentelemetry`"
-        );
-        let c = Config::default()
-            .apply_env(env(&[("ERRMON_HTTP_NAMING", "opentelemetry")]))
-            .unwrap();
-        assert_eq!(c.http_naming, HttpNaming::OpenTelemetry);
-    }
+    use crate::common::vars as env;
 
     #[test]
     fn buckets_off_the_grid_or_out_of_order_are_rejected() {

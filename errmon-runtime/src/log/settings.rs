@@ -247,16 +247,7 @@ fn check_level(_: &str) -> Result<(), LogConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs = pairs.to_vec();
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::common::vars as env;
 
     #[test]
     fn the_environment_sets_output_level_and_profile() {
